@@ -1,0 +1,30 @@
+"""What every handler and job shares: settings, database, clock, and the sender's doorbell."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from bot.settings import Settings
+from models import utcnow
+from models.db import Database
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = utcnow
+    bot_username: str = ""
+    outbox_bell: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def ring_outbox(self) -> None:
+        """Tell the in-process sender that new notifications are waiting."""
+        self.outbox_bell.set()
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={payload}"

@@ -1,0 +1,80 @@
+"""The main menu follows the four orders; each feature registers its own entries.
+
+An entry shows only to users holding one of its roles. Pressing it sends
+`MenuCb(key=entry.key)`, which the feature's router handles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from services.auth import Actor
+from services.i18n import N_, _
+
+SECTIONS = {
+    "suggest": N_("Suggest"),
+    "decide": N_("Decide"),
+    "deliver": N_("Deliver"),
+    "verify": N_("Verify"),
+    "office": N_("Office"),
+    "settings": N_("Settings"),
+}
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    key: str
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: str  # gettext id
+    section: str
+    roles: tuple[str, ...]
+    order: int = 50
+
+
+_entries: dict[str, MenuEntry] = {}
+
+
+def register(key: str, label: str, section: str, roles: tuple[str, ...], order: int = 50) -> None:
+    if section not in SECTIONS:
+        raise ValueError(f"unknown menu section {section}")
+    _entries[key] = MenuEntry(key, label, section, roles, order)
+
+
+def visible(actor: Actor) -> list[MenuEntry]:
+    section_rank = {name: i for i, name in enumerate(SECTIONS)}
+    shown = [e for e in _entries.values() if actor.has(*e.roles)]
+    return sorted(shown, key=lambda e: (section_rank[e.section], e.order, e.key))
+
+
+def menu_text(actor: Actor) -> str:
+    lines = [_("Main menu. What would you like to do?")]
+    current = None
+    for entry in visible(actor):
+        if entry.section != current:
+            current = entry.section
+            lines.append(f"\n<b>{_(SECTIONS[current])}</b>")
+        lines.append("• " + _(entry.label))
+    return "\n".join(lines)
+
+
+def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
+    entries = visible(actor)
+    rows: list[list[InlineKeyboardButton]] = []
+    for entry in entries:
+        button = InlineKeyboardButton(text=_(entry.label), callback_data=MenuCb(key=entry.key).pack())
+        if rows and len(rows[-1]) == 1 and len(_(entry.label)) <= 12 and len(rows[-1][0].text) <= 12:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def back_to_menu_markup() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())
+    ]])

@@ -1,0 +1,118 @@
+"""Interchangeable runners: polling (bot and jobs in one process), webhook, worker (jobs only)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Callable
+
+from bot.context import AppContext
+from bot.settings import Settings
+from models import migrate, utcnow
+from models.db import Database
+from services import i18n, people
+
+log = logging.getLogger(__name__)
+
+
+async def prepare(settings: Settings, clock: Callable[[], datetime] = utcnow) -> AppContext:
+    """Open the database, apply migrations, make sure the configured admins exist."""
+    i18n.set_default_locale(settings.default_locale)
+    db = Database(settings.database_url)
+    await migrate.upgrade(db.engine)
+    async with db.session() as session:
+        await people.bootstrap_admins(session, settings.admin_ids)
+    return AppContext(settings=settings, db=db, clock=clock, bot_username=settings.bot_username)
+
+
+class BotApp:
+    """The whole bot in this process: dispatcher (polling or webhook), sender and jobs."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow,
+                 with_dispatcher: bool = True, with_jobs: bool = True) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.with_dispatcher = with_dispatcher
+        self.with_jobs = with_jobs
+        self.ctx: AppContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cleanup: list[Callable[[], object]] = []
+
+    async def start(self) -> None:
+        from bot import commands
+        from bot.app import create_bot, create_dispatcher
+        from bot.sender import Sender
+        from jobs.registry import JobContext
+        from jobs.scheduler import Jobs
+
+        self.settings.require_token()
+        self.ctx = ctx = await prepare(self.settings, self.clock)
+        self.bot = bot = create_bot(ctx)
+        if not ctx.bot_username:
+            me = await bot.get_me()
+            ctx.bot_username = me.username or ""
+        self.sender = Sender(ctx, bot)
+        if self.with_jobs:
+            self.jobs = Jobs(JobContext(ctx, self.sender))
+            self.jobs.start()
+            self._cleanup.append(self.jobs.stop)
+        if self.with_dispatcher:
+            self.dp = dp = create_dispatcher(ctx)
+            await commands.publish_defaults(bot)
+            if self.settings.webhook_url:
+                await self._start_webhook()
+            else:
+                await bot.delete_webhook(drop_pending_updates=False)
+                self._tasks.append(asyncio.create_task(
+                    dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
+                ))
+                self._cleanup.append(dp.stop_polling)
+
+    async def _start_webhook(self) -> None:
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+        from aiohttp import web
+
+        if not self.settings.webhook_secret:
+            from bot.settings import SettingsError
+
+            raise SettingsError("WEBHOOK_SECRET is required with WEBHOOK_URL (Telegram signs each update with it).")
+        app = web.Application()
+        SimpleRequestHandler(self.dp, self.bot, secret_token=self.settings.webhook_secret).register(app, path="/telegram")
+        setup_application(app, self.dp, bot=self.bot)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
+        await site.start()
+        await self.bot.set_webhook(self.settings.webhook_url.rstrip("/") + "/telegram",
+                                   secret_token=self.settings.webhook_secret)
+        self._cleanup.append(runner.cleanup)
+
+    async def wait(self) -> None:
+        await asyncio.gather(*self._tasks) if self._tasks else await asyncio.Event().wait()
+
+    async def stop(self) -> None:
+        self.stopped = True
+        for step in reversed(self._cleanup):
+            try:
+                result = step()
+                if asyncio.iscoroutine(result):
+                    await result
+            except RuntimeError:  # polling already stopped
+                pass
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.with_dispatcher:
+            await self.dp.storage.close()
+        await self.bot.session.close()
+        if self.ctx is not None:
+            await self.ctx.db.dispose()
+
+
+async def serve(app: BotApp) -> None:
+    await app.start()
+    log.info("Minsheng bot is running as @%s", app.ctx.bot_username if app.ctx else "?")
+    try:
+        await app.wait()
+    finally:
+        await app.stop()

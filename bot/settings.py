@@ -1,0 +1,145 @@
+"""Settings, read once from the environment (and `.env`).
+
+A missing or malformed setting stops start-up with one line that names it
+(see `load_settings`), never a traceback.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from typing import Annotated
+
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("data") / "minsheng.sqlite3"
+LOCALES = ("zh_CN", "zh_TW", "en")
+DEFAULT_CATEGORIES = (
+    "roads",
+    "bridges_water",
+    "drinking_water",
+    "environment",
+    "culture_sports",
+    "education",
+    "health",
+    "elderly_care",
+    "other",
+)
+
+
+class SettingsError(Exception):
+    """One human-readable line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    bot_token: str = ""
+    bot_username: str = ""
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+    redis_url: str = ""
+    telegram_api_base: str = ""
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh_CN"
+
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+
+    # Outbox pacing (Telegram: ~30 msg/s in bulk, 1 msg/s per chat).
+    send_rate_global: float = Field(default=25.0, gt=0)
+    send_rate_per_chat: float = Field(default=1.0, gt=0)
+    outbox_interval_seconds: float = Field(default=2.0, gt=0)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+
+    # Rules from the seeds (DESIGN.md), each a setting.
+    inquiry_reply_days: int = Field(default=7, ge=1)
+    proposal_reply_months_short: int = Field(default=3, ge=1)
+    proposal_reply_months_long: int = Field(default=6, ge=1)
+    reminder_days_before: int = Field(default=2, ge=0)
+    count_working_days: bool = False
+    holidays_file: str = ""
+    plan_due_months: int = Field(default=1, ge=1)
+    invite_ttl_days: int = Field(default=7, ge=1)
+    suggestions_per_day: int = Field(default=5, ge=1)
+    suggestion_categories: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("suggestion_categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            bot_id, _, secret = value.partition(":")
+            if not bot_id.isdigit() or len(secret) < 10:
+                raise ValueError("looks malformed (expected digits:secret, as given by @BotFather)")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if not self.bot_token:
+            raise SettingsError(
+                "BOT_TOKEN is not set: create a bot with @BotFather in Telegram, then run "
+                "`BOT_TOKEN=123456:ABC... make run` (or put BOT_TOKEN=... in .env)."
+            )
+        return self.bot_token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings or raise SettingsError naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        detail = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {detail}") from None

@@ -1,0 +1,48 @@
+"""Everything no other handler took: a short answer in the user's language and the way back.
+
+This router is included last. Stale buttons (from before a restart, or from a form that
+was left) and forged callback data land here too, because no typed filter accepts them.
+"""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.menu import back_to_menu_markup
+from bot.text import MESSAGE_LIMIT
+from services.i18n import _
+
+router = Router(name="fallback")
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer valid. Open the menu again with /menu."), show_alert=True)
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message) -> None:
+    await message.answer(_("I do not know that command. Send /help to see what I can do."),
+                         reply_markup=back_to_menu_markup())
+
+
+@router.message(F.text.len() >= MESSAGE_LIMIT)
+async def too_long(message: Message) -> None:
+    await message.answer(_("That message is too long for me. Please send a shorter text."),
+                         reply_markup=back_to_menu_markup())
+
+
+@router.message(F.text)
+async def unexpected_text(message: Message, state: FSMContext) -> None:
+    if await state.get_state() is not None:
+        await message.answer(_("I did not expect that here. Follow the last question, or send /cancel to leave the form."))
+        return
+    await message.answer(_("I did not understand. Use the menu below, or send /help."),
+                         reply_markup=back_to_menu_markup())
+
+
+@router.message()
+async def unsupported_media(message: Message) -> None:
+    await message.answer(_("I cannot use this kind of message here. Please use the buttons or send text."),
+                         reply_markup=back_to_menu_markup())

@@ -1,0 +1,19 @@
+"""The foundation's jobs: outbox delivery and the deadline sweep."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from jobs.registry import JobContext, job
+from services import deadlines
+
+
+@job("outbox", every=lambda app: app.settings.outbox_interval_seconds, needs_bot=True)
+async def deliver_outbox(ctx: JobContext, now: datetime) -> str:
+    sent = await ctx.sender.drain()
+    return f"sent {sent}"
+
+
+@job("deadlines", every=lambda app: app.settings.sweep_interval_seconds)
+async def sweep_deadlines(ctx: JobContext, now: datetime) -> str:
+    result = await deadlines.sweep(ctx.app.db, now)
+    return "fired " + (", ".join(f"{k} {v}" for k, v in sorted(result.fired.items())) or "nothing")

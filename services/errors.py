@@ -1,0 +1,30 @@
+"""Domain errors carry a gettext message id; handlers translate and show them."""
+from __future__ import annotations
+
+from services.i18n import N_, gettext_
+
+
+class DomainError(Exception):
+    """A rule said no. `message` is an English gettext id, `params` fill its placeholders."""
+
+    default = N_("That cannot be done.")
+
+    def __init__(self, message: str | None = None, **params: object) -> None:
+        self.message = message or self.default
+        self.params = params
+        super().__init__(self.message)
+
+    def localized(self) -> str:
+        return gettext_(self.message, **self.params)
+
+
+class PermissionDenied(DomainError):
+    default = N_("You are not allowed to do that.")
+
+
+class NotFound(DomainError):
+    default = N_("That item no longer exists.")
+
+
+class InvalidInput(DomainError):
+    default = N_("That input is not valid.")

@@ -1,0 +1,135 @@
+"""Single-use, expiring, revocable invites that bring deputies, staff and departments in.
+
+Only a hash of the token is stored: a database reader cannot use an invite.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Deputy, Invite, Role, User, utcnow
+from services import audit, people
+from services.auth import Actor, require
+from services.errors import DomainError, InvalidInput, NotFound
+from services.i18n import N_
+
+PREFIX = "inv_"
+INVITABLE = (Role.deputy, Role.staff, Role.department)
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    invite: Invite
+    token: str
+
+    @property
+    def payload(self) -> str:
+        return PREFIX + self.token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor | None,
+    role: Role,
+    *,
+    ttl_days: int,
+    deputy_id: int | None = None,
+    station_id: int | None = None,
+    department_id: int | None = None,
+    now: datetime | None = None,
+) -> NewInvite:
+    """Staff invite deputies and departments; only admins invite staff. `actor=None` is the CLI."""
+    if role not in INVITABLE:
+        raise InvalidInput()
+    if actor is not None:
+        require(actor, Role.admin) if role == Role.staff else require(actor, Role.staff)
+    if deputy_id is not None and (await session.get(Deputy, deputy_id)) is None:
+        raise NotFound()
+    now = now or utcnow()
+    token = secrets.token_urlsafe(18)
+    invite = Invite(
+        token_hash=hash_token(token), role=role, deputy_id=deputy_id, station_id=station_id,
+        department_id=department_id, created_by=actor.id if actor else None,
+        created_at=now, expires_at=now + timedelta(days=ttl_days),
+    )
+    session.add(invite)
+    await session.flush()
+    audit.record(session, actor.id if actor else None, "invite.create", "invite", invite.id, role=str(role))
+    return NewInvite(invite, token)
+
+
+async def accept(session: AsyncSession, user: User, token: str, now: datetime | None = None) -> Invite:
+    """Use an invite once: the user gets its role. Raises DomainError saying why not."""
+    now = now or utcnow()
+    invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    if invite is None:
+        raise InvalidInput(N_("This invite link is not valid. Ask the congress office for a new one."))
+    if invite.revoked_at is not None:
+        raise DomainError(N_("This invite was withdrawn. Ask the congress office for a new one."))
+    if invite.used_at is not None:
+        raise DomainError(N_("This invite has already been used. Each invite works once."))
+    if invite.expires_at <= now:
+        raise DomainError(N_("This invite has expired. Ask the congress office for a new one."))
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(used_by=user.id, used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise DomainError(N_("This invite has already been used. Each invite works once."))
+    role = Role(invite.role)
+    if role == Role.deputy:
+        await _link_deputy(session, invite, user)
+    await people.grant_role(session, user.id, role, by=invite.created_by,
+                            station_id=invite.station_id, department_id=invite.department_id)
+    audit.record(session, user.id, "invite.accept", "invite", invite.id, role=str(role))
+    return invite
+
+
+async def _link_deputy(session: AsyncSession, invite: Invite, user: User) -> None:
+    existing = await session.scalar(select(Deputy).where(Deputy.user_id == user.id))
+    if invite.deputy_id is None:
+        if existing is None:
+            session.add(Deputy(name=user.first_name or str(user.id), user_id=user.id, station_id=invite.station_id))
+        return
+    deputy = await session.get(Deputy, invite.deputy_id)
+    if deputy is None:
+        raise NotFound()
+    if deputy.user_id not in (None, user.id):
+        raise DomainError(N_("This deputy is already linked to another Telegram account."))
+    if existing is not None and existing.id != deputy.id:
+        raise DomainError(N_("Your account is already linked to another deputy."))
+    deputy.user_id = user.id
+    deputy.active = True
+
+
+async def revoke(session: AsyncSession, actor: Actor | None, invite_id: int) -> None:
+    if actor is not None:
+        require(actor, Role.staff)
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.used_at is not None:
+        raise NotFound()
+    invite.revoked_at = utcnow()
+    audit.record(session, actor.id if actor else None, "invite.revoke", "invite", invite_id)
+
+
+async def open_invites(session: AsyncSession, actor: Actor, now: datetime | None = None) -> list[Invite]:
+    require(actor, Role.staff)
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(Invite)
+        .where(Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
+        .order_by(Invite.created_at.desc())
+        .limit(20)
+    )
+    return list(rows)

@@ -1,0 +1,155 @@
+"""The notification outbox: services enqueue in their own transaction; one sender delivers.
+
+A row is claimed (status `sending`, with a lease) and committed before the HTTP call,
+and marked `sent` right after Telegram answers. A sender that dies mid-call leaves a
+`sending` row whose lease runs out; the next sender takes it again. The only moment a
+message could go out twice is between Telegram's answer and the commit that records
+it, a window of one local write.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Notification, NotificationStatus, User, utcnow
+from services.i18n import translate
+
+MAX_ATTEMPTS = 12
+MAX_BACKOFF_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed notification, detached from the session for the sender."""
+
+    id: int
+    chat_id: int
+    kind: str
+    text: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    *,
+    key: str,
+    kind: str = "text",
+    payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Owe `chat_id` a message. A second call with the same key is a no-op. Returns True if queued."""
+    values = dict(
+        idempotency_key=key[:128], chat_id=chat_id, kind=kind, text=text, payload=payload or {},
+        status=NotificationStatus.pending, attempts=0, not_before=not_before or utcnow(),
+        created_at=utcnow(), last_error="",
+    )
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    result = await session.execute(stmt)
+    session.info["outbox_dirty"] = True
+    return bool(result.rowcount)
+
+
+async def notify(
+    session: AsyncSession, user_id: int, message: str, *, key: str,
+    buttons: list[list[dict[str, str]]] | None = None, **params: object,
+) -> bool:
+    """Enqueue gettext `message` rendered in the recipient's own language."""
+    user = await session.get(User, user_id)
+    locale = user.locale if user else None
+    payload = {"inline_keyboard": buttons} if buttons else None
+    return await enqueue(session, user_id, translate(locale, message, **params), key=key, payload=payload)
+
+
+async def due_candidates(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
+    """(id, chat_id) of messages that may go now, oldest first: pending, or sending with a lapsed lease."""
+    rows = await session.execute(
+        select(Notification.id, Notification.chat_id)
+        .where(
+            or_(
+                and_(Notification.status == NotificationStatus.pending, Notification.not_before <= now),
+                and_(Notification.status == NotificationStatus.sending, Notification.lease_until < now),
+            )
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    return [(row.id, row.chat_id) for row in rows]
+
+
+async def claim(session: AsyncSession, notification_id: int, now: datetime, lease: timedelta) -> Outgoing | None:
+    """Take one message for sending; None if another sender took it first."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            or_(
+                Notification.status == NotificationStatus.pending,
+                and_(Notification.status == NotificationStatus.sending, Notification.lease_until < now),
+            ),
+        )
+        .values(status=NotificationStatus.sending, lease_until=now + lease, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    row = await session.get(Notification, notification_id, populate_existing=True)
+    assert row is not None
+    return Outgoing(row.id, row.chat_id, row.kind, row.text, dict(row.payload or {}), row.attempts)
+
+
+async def mark_sent(session: AsyncSession, notification_id: int, message_id: int | None, now: datetime) -> None:
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id)
+        .values(status=NotificationStatus.sent, sent_at=now, telegram_message_id=message_id, lease_until=None)
+    )
+
+
+async def mark_retry(session: AsyncSession, item: Outgoing, now: datetime, error: str,
+                     retry_after: float | None = None) -> bool:
+    """Back off and try later; after MAX_ATTEMPTS the message is marked failed. Returns True if it will retry."""
+    if retry_after is None and item.attempts >= MAX_ATTEMPTS:
+        await session.execute(
+            update(Notification).where(Notification.id == item.id)
+            .values(status=NotificationStatus.failed, last_error=error[:500], lease_until=None)
+        )
+        return False
+    if retry_after is not None:
+        delay = retry_after
+        attempts = Notification.attempts - 1  # Telegram asked us to wait: not the message's fault
+    else:
+        delay = min(2 ** item.attempts, MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
+        attempts = Notification.attempts
+    await session.execute(
+        update(Notification).where(Notification.id == item.id)
+        .values(status=NotificationStatus.pending, not_before=now + timedelta(seconds=delay),
+                last_error=error[:500], lease_until=None, attempts=attempts)
+    )
+    return True
+
+
+async def mark_final(session: AsyncSession, item: Outgoing, status: NotificationStatus, error: str) -> None:
+    await session.execute(
+        update(Notification).where(Notification.id == item.id)
+        .values(status=status, last_error=error[:500], lease_until=None)
+    )
+
+
+async def requeue_blocked(session: AsyncSession, chat_id: int) -> int:
+    """A user who unblocked the bot gets what they missed meanwhile."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, Notification.status == NotificationStatus.blocked)
+        .values(status=NotificationStatus.pending, not_before=utcnow())
+    )
+    return result.rowcount or 0

@@ -1,0 +1,98 @@
+"""Fixtures shared by all tests: a fresh database per test, the fake Telegram, the running bot.
+
+The backend (SQLite, or PostgreSQL + Redis) is chosen by MINSHENG_TEST_BACKEND; see
+tests/support/backends.py.
+"""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from bot.settings import Settings, load_settings
+from models.db import Database
+from tests.support import backends
+from tests.support.clock import FakeClock
+
+TOKEN = "123456:TEST-TOKEN-abcdefghij"
+BOT_USERNAME = "minsheng_test_bot"
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return asyncio.run(backends.make_template(tmp_path_factory.mktemp("template")))
+
+
+@pytest.fixture
+async def database_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
+    url, cleanup = await backends.fresh_database(template, tmp_path)
+    yield url
+    await cleanup()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator["FakeTelegram"]:
+    from tests.fakebot import FakeTelegram
+
+    async with FakeTelegram(token=TOKEN, username=BOT_USERNAME) as server:
+        yield server
+
+
+@pytest.fixture
+async def settings(database_url: str, tg) -> Settings:  # noqa: ANN001
+    return load_settings(
+        bot_token=TOKEN,
+        bot_username="",
+        database_url=database_url,
+        redis_url=await backends.fresh_redis(),
+        telegram_api_base=tg.base_url,
+        admin_ids=[],
+        webhook_url="",
+        outbox_interval_seconds=0.5,
+        sweep_interval_seconds=3600,
+    )
+
+
+StartBot = Callable[..., Awaitable["BotApp"]]
+
+
+@pytest.fixture
+async def start_bot(settings: Settings, clock: FakeClock) -> AsyncIterator[StartBot]:
+    """Start the whole bot in this process against the fake Telegram; stopped after the test.
+
+    Call it again after `await app.stop()` to simulate a restart on the same database.
+    """
+    from bot.runners import BotApp
+
+    running: list[BotApp] = []
+
+    async def start(**overrides: object) -> BotApp:
+        app = BotApp(settings.model_copy(update=overrides) if overrides else settings, clock=clock)
+        await app.start()
+        running.append(app)
+        return app
+
+    yield start
+    for app in running:
+        if not getattr(app, "stopped", False):
+            await app.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot):  # noqa: ANN201
+    """The bot, running."""
+    return await start_bot()
