@@ -39,6 +39,10 @@ class UnitOfWork(BaseMiddleware):
                 user, created = await people.ensure_user(
                     session, people.Contact(tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code)
                 )
+                if created or session.info.get("outbox_dirty"):
+                    # A first contact or a return from blocking must stick even if the
+                    # handler then fails and its transaction is rolled back.
+                    await session.commit()
                 set_locale(user.locale)
                 data.update(session=session, user=user, first_contact=created, ctx=self.ctx,
                             actor=await load_actor(session, user))

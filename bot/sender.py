@@ -1,5 +1,8 @@
 """The one paced sender that drains the outbox to Telegram.
 
+It runs on real time, not the business clock (AppContext.clock): pacing and retries
+are about Telegram, not about deadlines.
+
 Pacing: a global spacing (SEND_RATE_GLOBAL per second) and at most SEND_RATE_PER_CHAT
 per second to any one chat, messages to one chat in the order they were queued. A 429
 pauses everything for `retry_after`; 5xx and network errors back off per message; a 403
@@ -23,19 +26,18 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.context import AppContext
-from models import NotificationStatus, User
+from models import NotificationStatus, User, utcnow
 from services import outbox, people
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
 IN_FLIGHT = 8
 
 
 class Sender:
-    def __init__(self, ctx: AppContext, bot: Bot, lease: timedelta = LEASE) -> None:
+    def __init__(self, ctx: AppContext, bot: Bot) -> None:
         self.ctx = ctx
         self.bot = bot
-        self.lease = lease
+        self.lease = timedelta(seconds=ctx.settings.outbox_lease_seconds)
         self.global_gap = 1.0 / ctx.settings.send_rate_global
         self.chat_gap = 1.0 / ctx.settings.send_rate_per_chat
         self._next_global = 0.0
@@ -75,7 +77,7 @@ class Sender:
         if self._paused_until > now:
             return self._paused_until - now
         async with self.ctx.db.session() as session:
-            candidates = await outbox.due_candidates(session, self.ctx.now())
+            candidates = await outbox.due_candidates(session, utcnow())
         if not candidates:
             return None
         if len(self._next_for_chat) > 10_000:
@@ -92,7 +94,7 @@ class Sender:
             chosen[chat_id] = notification_id
         for chat_id, notification_id in chosen.items():
             async with self.ctx.db.session() as session:
-                item = await outbox.claim(session, notification_id, self.ctx.now(), self.lease)
+                item = await outbox.claim(session, notification_id, utcnow(), self.lease)
                 if item is None or await self._chat_blocked(session, item):
                     continue
             self._busy_chats.add(chat_id)
@@ -141,12 +143,12 @@ class Sender:
             finally:
                 self._busy_chats.discard(item.chat_id)
             async with self.ctx.db.session() as session:
-                await outbox.mark_sent(session, item.id, message_id, self.ctx.now())
+                await outbox.mark_sent(session, item.id, message_id, utcnow())
             return True
 
     async def _finish(self, mark, item: outbox.Outgoing, error: str, retry_after: float | None = None) -> None:  # noqa: ANN001
         async with self.ctx.db.session() as session:
-            retrying = await mark(session, item, self.ctx.now(), error, retry_after)
+            retrying = await mark(session, item, utcnow(), error, retry_after)
         if not retrying:
             log.error("notification %s to chat %s failed for good: %s", item.id, item.chat_id, error)
 

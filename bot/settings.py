@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     send_rate_global: float = Field(default=25.0, gt=0)
     send_rate_per_chat: float = Field(default=1.0, gt=0)
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
+    # A message claimed by a sender that died is taken again after this long.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
 
     # Rules from the seeds (DESIGN.md), each a setting.

@@ -1,13 +1,16 @@
-"""aiogram routers, one module per flow. Thin: parse input, call a service, render."""
+"""aiogram routers, one module per flow. Thin: parse input, call a service, render.
+
+Every module here exposes `router`. Feature modules are found automatically and come
+first (their /start deep links must match before plain /start); `fallback` answers
+whatever nobody else took and stays last.
+"""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from aiogram import Router
 
-# Feature routers come first (their /start deep links must match before plain /start);
-# `fallback` answers whatever nobody else took and must stay last.
-FEATURES: list[str] = []
 CORE = ["start", "privacy"]
 LAST = ["fallback"]
 
@@ -16,5 +19,10 @@ def routers() -> list[Router]:
     import services
 
     services.load_all()
-    modules = [*FEATURES, *CORE, *LAST]
-    return [importlib.import_module(f"{__name__}.{name}").router for name in modules]
+    features = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in (*CORE, *LAST))
+    found = [importlib.import_module(f"{__name__}.{name}").router for name in (*features, *CORE, *LAST)]
+    for router in found:
+        # Routers are module singletons; a restarted app in the same process builds a new
+        # Dispatcher, and aiogram refuses to attach a router that still has a parent.
+        router._parent_router = None
+    return found

@@ -36,11 +36,20 @@ _STAGE_COLUMNS = {
 }
 
 Handler = Callable[[AsyncSession, Deadline, Stage, datetime], Awaitable[None]]
+Describe = Callable[[AsyncSession, Deadline], Awaitable[str]]
 _handlers: dict[str, Handler] = {}
+_describers: dict[str, Describe] = {}
 
 
-def register_kind(kind: str, handler: Handler) -> None:
+def register_kind(kind: str, handler: Handler, describe: Describe) -> None:
+    """`handler` fires a stage (writes notifications); `describe` is one line for staff lists."""
     _handlers[kind] = handler
+    _describers[kind] = describe
+
+
+async def describe(session: AsyncSession, deadline: Deadline) -> str:
+    describer = _describers.get(deadline.kind)
+    return await describer(session, deadline) if describer else f"{deadline.kind} #{deadline.subject_id}"
 
 
 async def open_deadline(

@@ -152,4 +152,6 @@ async def requeue_blocked(session: AsyncSession, chat_id: int) -> int:
         .where(Notification.chat_id == chat_id, Notification.status == NotificationStatus.blocked)
         .values(status=NotificationStatus.pending, not_before=utcnow())
     )
+    if result.rowcount:
+        session.info["outbox_dirty"] = True
     return result.rowcount or 0

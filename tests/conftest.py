@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
@@ -21,8 +21,9 @@ BOT_USERNAME = "minsheng_test_bot"
 
 
 @pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return asyncio.run(backends.make_template(tmp_path_factory.mktemp("template")))
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield asyncio.run(backends.make_template(tmp_path_factory.mktemp("template")))
+    asyncio.run(backends.drop_template())
 
 
 @pytest.fixture

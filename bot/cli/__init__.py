@@ -5,13 +5,13 @@ import argparse
 import asyncio
 import importlib
 import logging
+import pkgutil
 import sys
 from typing import Awaitable, Callable
 
 from bot.settings import SettingsError
 
-# Each module adds its subcommands to the groups below with `add_commands(groups)`.
-MODULES = ["bot.cli.core"]
+# Every module in this package adds its subcommands to the groups below with `add_commands(groups)`.
 GROUPS = {
     "db": "database maintenance",
     "admin": "administrators",
@@ -29,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in GROUPS.items():
         group = top.add_parser(name, help=help_text, description=help_text)
         groups[name] = group.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-    for module in MODULES:
-        importlib.import_module(module).add_commands(groups)
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}").add_commands(groups)
     return parser
 
 

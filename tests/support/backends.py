@@ -15,7 +15,7 @@ from pathlib import Path
 PG_ADMIN_DSN = os.environ.get("MINSHENG_TEST_PG", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS", "redis://127.0.0.1:6379/15")
 BACKEND = os.environ.get("MINSHENG_TEST_BACKEND", "sqlite")
-TEMPLATE = "minsheng_template"
+TEMPLATE = f"minsheng_template_{os.getpid()}"  # one per run: parallel runs must not share it
 
 
 def uses_postgres() -> bool:
@@ -61,6 +61,15 @@ async def make_template(workdir: Path) -> str:
     path = workdir / "template.sqlite3"
     await _migrate(f"sqlite+aiosqlite:///{path}")
     return str(path)
+
+
+async def drop_template() -> None:
+    if uses_postgres():
+        conn = await _pg_admin()
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        finally:
+            await conn.close()
 
 
 async def fresh_database(template: str, workdir: Path) -> tuple[str, object]:

@@ -1,0 +1,100 @@
+"""The foundation as people meet it: first contact, languages, menus, bad input, restarts."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import AuditEvent, Role, User
+from services import invites
+from services.auth import load_actor
+from tests.support.waiting import eventually
+
+
+async def test_first_contact_in_each_language(tg, bot):
+    expected = {"zh-hans": ("欢迎使用民生实事机器人", "主菜单"), "zh-hant": ("歡迎使用民生實事機器人", "主選單"),
+                "en": ("Welcome to Minsheng bot", "Main menu")}
+    users = {code: tg.user(language_code=code) for code in expected}
+    for user in users.values():
+        await user.send("/start")
+    for code, (welcome, menu) in expected.items():
+        first = await users[code].expect(welcome)
+        assert "/mydata" in first.text  # the privacy notice
+        shown = await users[code].expect(menu)
+        assert shown.buttons, "the main menu has buttons"
+    # the command menu follows the language, per chat
+    zh_tw = users["zh-hant"]
+    commands = dict(await eventually(lambda: tg.commands("chat", chat_id=zh_tw.id)))
+    assert commands["menu"] == "主選單" and "language" in commands
+    assert dict(tg.commands("default", "en"))["menu"] == "Main menu"
+
+
+async def test_switching_language_is_remembered_across_a_restart(tg, start_bot):
+    app = await start_bot()
+    user = tg.user(language_code="en")
+    await user.send("/start")
+    await user.expect("Welcome")
+    await user.expect("Main menu")
+    await user.send("/language")
+    await user.expect("Choose your language")
+    await user.press("繁體中文")
+    await user.wait_for(lambda m: "語言已設為繁體中文" in (m.text or ""))
+    await user.expect("主選單")
+    await app.stop()
+    await start_bot()
+    await user.send("/menu")
+    await user.expect("主選單")
+    assert dict(await eventually(lambda: tg.commands("chat", chat_id=user.id)))["menu"] == "主選單"
+
+
+async def test_invite_makes_a_deputy_once(tg, bot, db):
+    async with db.session() as s:
+        new = await invites.create(s, None, Role.deputy, ttl_days=7)
+    first, second = tg.user(language_code="zh-hans"), tg.user(language_code="en")
+    await first.send(f"/start {new.payload}")
+    await first.expect("欢迎加入。您现在的身份是：人大代表")
+    await second.send(f"/start {new.payload}")
+    await second.expect("already been used")
+    async with db.session() as s:
+        actor = await load_actor(s, await s.get(User, first.id))
+        assert Role.deputy in actor.roles and actor.deputy_id is not None
+        refused = await load_actor(s, await s.get(User, second.id))
+        assert Role.deputy not in refused.roles
+        assert await s.scalar(select(AuditEvent).where(AuditEvent.action == "invite.accept"))
+
+
+async def test_unexpected_input_gets_an_answer_and_the_way_back(tg, bot):
+    user = tg.user(language_code="en")
+    await user.send("/start")
+    await user.expect("Welcome")
+    await user.expect("Main menu")
+    await user.send_sticker()
+    assert (await user.next_message()).button_texts == ["« Main menu"]
+    await user.send_voice()
+    await user.expect("cannot use this kind of message")
+    await user.send("/frobnicate")
+    await user.expect("do not know that command")
+    await user.send("x" * 4096)
+    await user.expect("too long")
+    await user.send("hello?")
+    await user.expect("did not understand")
+    await user.press_data("menu:does-not-exist")
+    answer = await user.next_callback_answer()
+    assert "no longer valid" in answer.text and answer.show_alert
+    await user.press_data("\x00garbage|" + "9" * 40)
+    assert "no longer valid" in (await user.next_callback_answer()).text
+    await user.send("/start inv_" + "A" * 30)
+    await user.expect("invite link is not valid")
+    await user.send("/start %%%garbage")
+    await user.expect("not valid or has expired")
+
+
+async def test_the_bot_works_in_private_chats_only(tg, bot):
+    user = tg.user(language_code="zh-hans")
+    group = tg.group()
+    await user.send("/start", chat=group)
+    await group.expect("我只在私聊中工作")
+
+
+async def test_cancel_outside_a_form(tg, bot):
+    user = tg.user(language_code="en")
+    await user.send("/cancel")
+    await user.expect("nothing to cancel")

@@ -1,0 +1,132 @@
+"""The outbox against Telegram's bad days: 429, 5xx, users who blocked the bot, a sender killed mid-delivery."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from models import Notification, NotificationStatus, User
+from services import outbox, people
+from tests.conftest import TOKEN
+from tests.support.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _queue(db, chat_ids, prefix="msg"):  # noqa: ANN001, ANN202
+    async with db.session() as s:
+        for n, chat_id in enumerate(chat_ids):
+            await outbox.enqueue(s, chat_id, f"{prefix} {n} for {chat_id}", key=f"{prefix}:{n}:{chat_id}")
+
+
+async def _rows(db):  # noqa: ANN001, ANN202
+    async with db.session() as s:
+        return (await s.scalars(select(Notification).order_by(Notification.id))).all()
+
+
+def _texts(tg, chat_id=None):  # noqa: ANN001, ANN202
+    return [m.text for m in tg.delivered_messages(chat_id)]
+
+
+async def test_429_is_honoured_and_nothing_is_lost_or_repeated(tg, bot, db):
+    user = tg.user(language_code="en")
+    tg.fail_next("sendMessage", status=429, retry_after=1)
+    await _queue(db, [user.id] * 3)
+    bot.ctx.ring_outbox()
+    await eventually(lambda: len(_texts(tg, user.id)) == 3, timeout=10)
+    assert _texts(tg, user.id) == [f"msg {n} for {user.id}" for n in range(3)]  # in order, once each
+    first = (await _rows(db))[0]
+    assert first.status == NotificationStatus.sent and first.last_error == "429 retry after 1"
+    assert first.attempts == 1  # Telegram's flood wait is not counted against the message
+
+
+async def test_server_errors_are_retried_with_backoff(tg, bot, db):
+    user = tg.user(language_code="en")
+    tg.fail_next("sendMessage", status=502, times=1)
+    await _queue(db, [user.id])
+    bot.ctx.ring_outbox()
+    await eventually(lambda: _texts(tg, user.id), timeout=10)
+    (row,) = await _rows(db)
+    assert row.status == NotificationStatus.sent and row.attempts == 2 and "Bad Gateway" in row.last_error
+
+
+async def test_per_chat_pacing_keeps_telegram_happy(tg, bot, db):
+    tg.enforce_chat_rate = True
+    busy, others = tg.user(language_code="en"), [tg.user(language_code="en") for _ in range(4)]
+    await _queue(db, [busy.id] * 3 + [u.id for u in others])
+    bot.ctx.ring_outbox()
+    await eventually(lambda: len(_texts(tg)) == 7, timeout=15)
+    assert not [e for e in tg.errors if e.status == 429], "the sender outran 1 message/s per chat"
+    assert _texts(tg, busy.id) == [f"msg {n} for {busy.id}" for n in range(3)]
+
+
+async def test_a_user_who_blocked_the_bot_gets_everything_when_back(tg, bot, db):
+    user = tg.user(language_code="en")
+    await user.send("/start")
+    await user.expect("Welcome")
+    await user.expect("Main menu")
+    user.block_bot()
+    await _queue(db, [user.id], prefix="first")
+    bot.ctx.ring_outbox()
+    await eventually(lambda: _rows_status(db, "first", NotificationStatus.blocked))
+    async with db.session() as s:
+        assert (await s.get(User, user.id)).blocked_at is not None
+    attempts_before = len(tg.calls_of("sendMessage"))
+    await _queue(db, [user.id], prefix="second")
+    bot.ctx.ring_outbox()
+    await eventually(lambda: _rows_status(db, "second", NotificationStatus.blocked))
+    assert len(tg.calls_of("sendMessage")) == attempts_before  # a known-blocked chat is not hammered
+    user.unblock_bot()
+    await user.send("/menu")
+    await eventually(lambda: {"first 0 for %d" % user.id, "second 0 for %d" % user.id} <= set(_texts(tg, user.id)))
+
+
+async def _rows_status(db, prefix, status):  # noqa: ANN001, ANN202
+    return [r for r in await _rows(db) if r.idempotency_key.startswith(prefix) and r.status == status]
+
+
+async def _worker(tg, database_url: str, tmp_path: Path) -> asyncio.subprocess.Process:  # noqa: ANN001
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": tg.base_url,
+           "DATABASE_URL": database_url, "OUTBOX_LEASE_SECONDS": "1", "OUTBOX_INTERVAL_SECONDS": "0.2",
+           "REDIS_URL": ""}
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "worker", cwd=tmp_path, env=env,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+
+async def test_a_sender_killed_mid_delivery_delivers_everything_exactly_once(tg, db, database_url, tmp_path):
+    users = [tg.user(language_code="en") for _ in range(6)]
+    stuck = users[:2]
+    async with db.session() as s:
+        for u in users:
+            await people.ensure_user(s, people.Contact(u.id, "x", None, "en"))
+    holds = [tg.hold("sendMessage", chat_id=u.id) for u in stuck]
+    await _queue(db, [u.id for u in users])
+    worker = await _worker(tg, database_url, tmp_path)
+    try:
+        for hold in holds:
+            await hold.wait_arrived(1, timeout=30)
+        # the four others went out and were recorded as sent; two requests hang in flight
+        await eventually(lambda: _count_status(db, NotificationStatus.sent, 4), timeout=30)
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+        for hold in holds:
+            await hold.wait_dropped(1)
+            hold.release()
+        assert len(_texts(tg)) == 4
+        assert await _count_status(db, NotificationStatus.sending, 2)
+        worker = await _worker(tg, database_url, tmp_path)
+        await eventually(lambda: len(_texts(tg)) == 6, timeout=30)
+        await eventually(lambda: _count_status(db, NotificationStatus.sent, 6), timeout=10)
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+    assert sorted(_texts(tg)) == sorted(f"msg {n} for {u.id}" for n, u in enumerate(users))
+
+
+async def _count_status(db, status, n):  # noqa: ANN001, ANN202
+    return sum(1 for r in await _rows(db) if r.status == status) == n

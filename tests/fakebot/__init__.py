@@ -1,0 +1,30 @@
+"""A fake Telegram Bot API for end-to-end tests of the bot with real aiogram polling.
+
+* :class:`FakeTelegram` — the HTTP server and the simulated Telegram state
+  (``async with FakeTelegram() as tg``; ``tg.polling(dispatcher)`` runs the bot).
+* :class:`FakeUser` — a user acting in chats (``tg.user(1001, "Li")``) and reading
+  the bot's replies (``await user.expect(contains="...")``).
+* :class:`SentMessage` — one message the bot sent, kept current across edits.
+"""
+
+from .media import make_png
+from .models import ApiError, Call, CallbackAnswer, SentMessage, StoredFile, UploadedFile
+from .server import Fault, FakeTelegram, Hold, TelegramError
+from .user import ChatView, FakeGroup, FakeUser
+
+__all__ = [
+    "ApiError",
+    "Call",
+    "CallbackAnswer",
+    "ChatView",
+    "FakeGroup",
+    "FakeTelegram",
+    "FakeUser",
+    "Fault",
+    "Hold",
+    "SentMessage",
+    "StoredFile",
+    "TelegramError",
+    "UploadedFile",
+    "make_png",
+]

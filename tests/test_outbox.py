@@ -1,0 +1,103 @@
+"""The outbox's own promises, on the database: idempotent enqueue, exclusive claims, backoff."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from models import Notification, NotificationStatus, User, utcnow
+from services import outbox, people
+
+
+async def test_same_key_queues_once(db):
+    async with db.session() as s:
+        assert await outbox.enqueue(s, 1, "hello", key="k1")
+        assert not await outbox.enqueue(s, 1, "hello again", key="k1")
+    async with db.session() as s:
+        rows = (await s.scalars(select(Notification))).all()
+        assert [(r.text, r.status) for r in rows] == [("hello", NotificationStatus.pending)]
+
+
+async def test_notify_renders_in_the_recipients_language(db):
+    async with db.session() as s:
+        for uid, code in ((1, "zh-hans"), (2, "zh-hant"), (3, "en")):
+            await people.ensure_user(s, people.Contact(uid, "x", None, code))
+        for uid in (1, 2, 3):
+            await outbox.notify(s, uid, "Main menu", key=f"m{uid}")
+    async with db.session() as s:
+        texts = {n.chat_id: n.text for n in await s.scalars(select(Notification))}
+    assert texts == {1: "主菜单", 2: "主選單", 3: "Main menu"}
+
+
+async def test_two_senders_never_claim_the_same_message(db):
+    async with db.session() as s:
+        for i in range(20):
+            await outbox.enqueue(s, 100 + i, f"m{i}", key=f"k{i}")
+    now = utcnow()
+
+    async def grab() -> list[int]:
+        got = []
+        async with db.session() as s:
+            candidates = await outbox.due_candidates(s, now)
+        for notification_id, _chat in candidates:
+            async with db.session() as s:
+                item = await outbox.claim(s, notification_id, now, timedelta(seconds=60))
+            if item:
+                got.append(item.id)
+        return got
+
+    first, second = await asyncio.gather(grab(), grab())
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 20
+
+
+async def test_lapsed_lease_is_taken_again_but_a_live_one_is_not(db):
+    async with db.session() as s:
+        await outbox.enqueue(s, 7, "x", key="lease")
+    now = utcnow()
+    async with db.session() as s:
+        (nid, _), = await outbox.due_candidates(s, now)
+        assert await outbox.claim(s, nid, now, timedelta(seconds=30))
+    async with db.session() as s:
+        assert await outbox.due_candidates(s, now + timedelta(seconds=10)) == []
+        assert await outbox.claim(s, nid, now + timedelta(seconds=10), timedelta(seconds=30)) is None
+    async with db.session() as s:
+        item = await outbox.claim(s, nid, now + timedelta(seconds=31), timedelta(seconds=30))
+        assert item is not None and item.attempts == 2
+
+
+async def test_retry_backs_off_and_gives_up(db):
+    async with db.session() as s:
+        await outbox.enqueue(s, 8, "x", key="r")
+    now = utcnow()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        async with db.session() as s:
+            row = await s.scalar(select(Notification))
+            item = await outbox.claim(s, row.id, row.not_before, timedelta(seconds=30))
+            assert item is not None
+            retrying = await outbox.mark_retry(s, item, row.not_before, "502 Bad Gateway")
+        async with db.session() as s:
+            row = await s.scalar(select(Notification))
+        if attempt < outbox.MAX_ATTEMPTS:
+            assert retrying and row.status == NotificationStatus.pending and row.not_before > now
+        else:
+            assert not retrying and row.status == NotificationStatus.failed
+
+
+async def test_blocked_messages_come_back_when_the_user_returns(db):
+    async with db.session() as s:
+        await people.ensure_user(s, people.Contact(9, "x", None, "en"))
+        await outbox.enqueue(s, 9, "while you were away", key="b")
+        row = await s.scalar(select(Notification))
+        item = await outbox.claim(s, row.id, utcnow(), timedelta(seconds=30))
+        await outbox.mark_final(s, item, NotificationStatus.blocked, "403")
+        await people.mark_blocked(s, 9)
+    async with db.session() as s:
+        user = await s.get(User, 9)
+        assert user.blocked_at is not None
+        await people.ensure_user(s, people.Contact(9, "x", None, "en"))
+    async with db.session() as s:
+        row = await s.scalar(select(Notification))
+        assert row.status == NotificationStatus.pending
+        assert (await s.get(User, 9)).blocked_at is None
