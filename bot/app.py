@@ -8,7 +8,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.context import AppContext
 from bot.middlewares import UnitOfWork
@@ -38,7 +39,9 @@ def create_dispatcher(ctx: AppContext, storage: BaseStorage | None = None) -> Di
     import handlers
 
     storage = storage or create_storage(ctx)
-    events_isolation = None
+    # One update per chat at a time: an album's photos arrive as separate updates at once,
+    # and must not race on the same form's data.
+    events_isolation: BaseEventIsolation = SimpleEventIsolation()
     if ctx.settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation
 

@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from bot import storage
 from bot.context import AppContext
 from services import people
 from services.auth import load_actor
@@ -46,7 +47,8 @@ class UnitOfWork(BaseMiddleware):
                 set_locale(user.locale)
                 data.update(session=session, user=user, first_contact=created, ctx=self.ctx,
                             actor=await load_actor(session, user))
-                result = await handler(event, data)
+                with storage.within(session):
+                    result = await handler(event, data)
         except DomainError as error:
             await _answer(event, error.localized())
             return None

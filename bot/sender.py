@@ -1,18 +1,20 @@
 """The one paced sender that drains the outbox to Telegram.
 
-It runs on real time, not the business clock (AppContext.clock): pacing and retries
-are about Telegram, not about deadlines.
-
 Pacing: a global spacing (SEND_RATE_GLOBAL per second) and at most SEND_RATE_PER_CHAT
 per second to any one chat, messages to one chat in the order they were queued. A 429
 pauses everything for `retry_after`; 5xx and network errors back off per message; a 403
 marks the chat as blocked and holds its messages until the user writes again.
+
+Claims and outcomes are written in batches (one transaction per wave), and each outcome
+is committed as soon as its wave completes. The sender runs on real time, not the
+business clock (AppContext.clock): pacing and retries are about Telegram, not deadlines.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram import Bot
@@ -26,11 +28,22 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.context import AppContext
-from models import NotificationStatus, User, utcnow
+from models import NotificationStatus, utcnow
 from services import outbox, people
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = 8
+# Claim only a little ahead of sending, so no claimed message waits anywhere near its lease.
+CLAIM_AHEAD = 2 * IN_FLIGHT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: outbox.Outgoing
+    status: str  # sent | retry | blocked | failed
+    message_id: int | None = None
+    error: str = ""
+    retry_after: float | None = None
 
 
 class Sender:
@@ -51,23 +64,23 @@ class Sender:
         """Deliver everything due now (waiting out pacing), for at most `max_seconds`. Returns messages sent."""
         async with self._drain_lock:
             stop_at = time.monotonic() + max_seconds
-            tasks: set[asyncio.Task[bool]] = set()
+            tasks: set[asyncio.Task[Outcome]] = set()
             sent = 0
             while time.monotonic() < stop_at:
                 next_ready = await self._start_ready(tasks)
                 if tasks:
                     done, tasks = await asyncio.wait(tasks, timeout=next_ready or 0.05,
                                                      return_when=asyncio.FIRST_COMPLETED)
-                    sent += sum(1 for task in done if task.result())
+                    sent += await self._record([task.result() for task in done])
                 elif next_ready is None:
                     break
                 else:
                     await asyncio.sleep(min(next_ready, max(0.0, stop_at - time.monotonic())))
-            for task in asyncio.as_completed(tasks):
-                sent += 1 if await task else 0
+            if tasks:
+                sent += await self._record(list(await asyncio.gather(*tasks)))
             return sent
 
-    async def _start_ready(self, tasks: set[asyncio.Task[bool]]) -> float | None:
+    async def _start_ready(self, tasks: set[asyncio.Task[Outcome]]) -> float | None:
         """Claim and start the oldest due message of every chat that may receive one now.
 
         Returns how long until a waiting message may start (0 when something started),
@@ -76,40 +89,36 @@ class Sender:
         now = time.monotonic()
         if self._paused_until > now:
             return self._paused_until - now
-        async with self.ctx.db.session() as session:
-            candidates = await outbox.due_candidates(session, utcnow())
-        if not candidates:
-            return None
+        room = CLAIM_AHEAD - len(tasks)
+        if room <= 0:
+            return 0.05
         if len(self._next_for_chat) > 10_000:
             self._next_for_chat = {c: t for c, t in self._next_for_chat.items() if t > now}
-        chosen: dict[int, int] = {}
-        waits: list[float] = []
-        for notification_id, chat_id in candidates:
-            if chat_id in chosen or chat_id in self._busy_chats:
-                continue
-            ready_at = self._next_for_chat.get(chat_id, 0.0)
-            if ready_at > now:
-                waits.append(ready_at - now)
-                continue
-            chosen[chat_id] = notification_id
-        for chat_id, notification_id in chosen.items():
-            async with self.ctx.db.session() as session:
-                item = await outbox.claim(session, notification_id, utcnow(), self.lease)
-                if item is None or await self._chat_blocked(session, item):
+        async with self.ctx.db.session() as session:
+            await outbox.hold_for_blocked_chats(session)
+            candidates = await outbox.due_candidates(session, utcnow())
+            if not candidates:
+                return None
+            chosen: dict[int, int] = {}
+            waits: list[float] = []
+            for notification_id, chat_id in candidates:
+                if chat_id in chosen or chat_id in self._busy_chats:
                     continue
-            self._busy_chats.add(chat_id)
-            self._next_for_chat[chat_id] = time.monotonic() + self.chat_gap
+                ready_at = self._next_for_chat.get(chat_id, 0.0)
+                if ready_at > now:
+                    waits.append(ready_at - now)
+                    continue
+                chosen[chat_id] = notification_id
+                if len(chosen) == room:
+                    break
+            items = await outbox.claim_many(session, list(chosen.values()), utcnow(), self.lease)
+        for item in items:
+            self._busy_chats.add(item.chat_id)
+            self._next_for_chat[item.chat_id] = time.monotonic() + self.chat_gap
             tasks.add(asyncio.create_task(self._deliver(item)))
-        if chosen:
+        if items:
             return 0.0
         return max(0.01, min(waits)) if waits else 0.05
-
-    async def _chat_blocked(self, session, item: outbox.Outgoing) -> bool:  # noqa: ANN001
-        user = await session.get(User, item.chat_id)
-        if user is not None and user.blocked_at is not None:
-            await outbox.mark_final(session, item, NotificationStatus.blocked, "chat blocked the bot")
-            return True
-        return False
 
     async def _pace(self) -> None:
         now = time.monotonic()
@@ -118,39 +127,42 @@ class Sender:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _deliver(self, item: outbox.Outgoing) -> bool:
+    async def _deliver(self, item: outbox.Outgoing) -> Outcome:
         async with self._slots:
             await self._pace()
             try:
-                message_id = await self._send(item)
+                return Outcome(item, "sent", message_id=await self._send(item))
             except TelegramRetryAfter as exc:
                 self._paused_until = time.monotonic() + exc.retry_after
-                await self._finish(outbox.mark_retry, item, f"429 retry after {exc.retry_after}", exc.retry_after)
-                return False
+                return Outcome(item, "retry", error=f"429 retry after {exc.retry_after}", retry_after=exc.retry_after)
             except TelegramForbiddenError as exc:
-                async with self.ctx.db.session() as session:
-                    await outbox.mark_final(session, item, NotificationStatus.blocked, str(exc))
-                    await people.mark_blocked(session, item.chat_id)
-                return False
+                return Outcome(item, "blocked", error=str(exc))
             except TelegramBadRequest as exc:
-                log.warning("notification %s refused by Telegram: %s", item.id, exc.message)
-                async with self.ctx.db.session() as session:
-                    await outbox.mark_final(session, item, NotificationStatus.failed, str(exc))
-                return False
+                return Outcome(item, "failed", error=str(exc))
             except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError) as exc:
-                await self._finish(outbox.mark_retry, item, f"{type(exc).__name__}: {exc}")
-                return False
+                return Outcome(item, "retry", error=f"{type(exc).__name__}: {exc}")
             finally:
                 self._busy_chats.discard(item.chat_id)
-            async with self.ctx.db.session() as session:
-                await outbox.mark_sent(session, item.id, message_id, utcnow())
-            return True
 
-    async def _finish(self, mark, item: outbox.Outgoing, error: str, retry_after: float | None = None) -> None:  # noqa: ANN001
+    async def _record(self, outcomes: list[Outcome]) -> int:
+        """Write a wave of outcomes in one transaction. Returns how many were sent."""
+        now = utcnow()
         async with self.ctx.db.session() as session:
-            retrying = await mark(session, item, utcnow(), error, retry_after)
-        if not retrying:
-            log.error("notification %s to chat %s failed for good: %s", item.id, item.chat_id, error)
+            for outcome in outcomes:
+                item = outcome.item
+                if outcome.status == "sent":
+                    await outbox.mark_sent(session, item.id, outcome.message_id, now)
+                elif outcome.status == "retry":
+                    if not await outbox.mark_retry(session, item, now, outcome.error, outcome.retry_after):
+                        log.error("notification %s to chat %s failed for good: %s", item.id, item.chat_id,
+                                  outcome.error)
+                elif outcome.status == "blocked":
+                    await outbox.mark_final(session, item, NotificationStatus.blocked, outcome.error)
+                    await people.mark_blocked(session, item.chat_id)
+                else:
+                    log.warning("notification %s refused by Telegram: %s", item.id, outcome.error)
+                    await outbox.mark_final(session, item, NotificationStatus.failed, outcome.error)
+        return sum(1 for outcome in outcomes if outcome.status == "sent")
 
     async def _send(self, item: outbox.Outgoing) -> int | None:
         markup = item.payload.get("inline_keyboard")

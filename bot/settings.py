@@ -9,7 +9,9 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+import re
+
+from pydantic import Field, ValidationError, field_validator, model_validator
 from typing import Annotated
 
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -123,6 +125,13 @@ class Settings(BaseSettings):
                 raise ValueError("looks malformed (expected digits:secret, as given by @BotFather)")
         return value
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> "Settings":
+        # Telegram sends the secret in a header with every update; without it anyone could post updates.
+        if self.webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", self.webhook_secret):
+            raise ValueError("required with WEBHOOK_URL: 16-256 characters of A-Z a-z 0-9 _ -")
+        return self
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -142,6 +151,6 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        name = str(first["loc"][0]).upper() if first["loc"] else "WEBHOOK_SECRET"
         detail = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{name} is invalid: {detail}") from None

@@ -37,17 +37,24 @@ class Actor:
 
 
 async def load_actor(session: AsyncSession, user: User) -> Actor:
-    grants = (await session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id))).all()
-    deputy_id = await session.scalar(select(Deputy.id).where(Deputy.user_id == user.id, Deputy.active.is_(True)))
-    roles = {Role.resident.value, *(g.role for g in grants)}
+    """The user's roles, deputy record and scopes, in one query."""
+    rows = (await session.execute(
+        select(RoleGrant.role, RoleGrant.station_id, RoleGrant.department_id, Deputy.id)
+        .select_from(User)
+        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+        .outerjoin(Deputy, (Deputy.user_id == User.id) & Deputy.active.is_(True))
+        .where(User.id == user.id)
+    )).all()
+    deputy_id = next((row[3] for row in rows if row[3] is not None), None)
+    roles = {Role.resident.value, *(row[0] for row in rows if row[0])}
     if deputy_id is None:
         roles.discard(Role.deputy.value)
     return Actor(
         user=user,
         roles=frozenset(roles),
         deputy_id=deputy_id,
-        station_ids=frozenset(g.station_id for g in grants if g.station_id is not None),
-        department_ids=frozenset(g.department_id for g in grants if g.department_id is not None),
+        station_ids=frozenset(row[1] for row in rows if row[1] is not None),
+        department_ids=frozenset(row[2] for row in rows if row[2] is not None),
     )
 
 

@@ -75,37 +75,46 @@ async def due_candidates(session: AsyncSession, now: datetime, limit: int = 500)
     """(id, chat_id) of messages that may go now, oldest first: pending, or sending with a lapsed lease."""
     rows = await session.execute(
         select(Notification.id, Notification.chat_id)
-        .where(
-            or_(
-                and_(Notification.status == NotificationStatus.pending, Notification.not_before <= now),
-                and_(Notification.status == NotificationStatus.sending, Notification.lease_until < now),
-            )
-        )
+        .where(_claimable(now), or_(Notification.status != NotificationStatus.pending, Notification.not_before <= now))
         .order_by(Notification.id)
         .limit(limit)
     )
     return [(row.id, row.chat_id) for row in rows]
 
 
-async def claim(session: AsyncSession, notification_id: int, now: datetime, lease: timedelta) -> Outgoing | None:
-    """Take one message for sending; None if another sender took it first."""
-    result = await session.execute(
+def _claimable(now: datetime):  # noqa: ANN202
+    return or_(
+        Notification.status == NotificationStatus.pending,
+        and_(Notification.status == NotificationStatus.sending, Notification.lease_until < now),
+    )
+
+
+async def claim_many(session: AsyncSession, ids: list[int], now: datetime, lease: timedelta) -> list[Outgoing]:
+    """Take these messages for sending in one statement; those another sender took first are left out."""
+    if not ids:
+        return []
+    rows = await session.execute(
         update(Notification)
-        .where(
-            Notification.id == notification_id,
-            or_(
-                Notification.status == NotificationStatus.pending,
-                and_(Notification.status == NotificationStatus.sending, Notification.lease_until < now),
-            ),
-        )
+        .where(Notification.id.in_(ids), _claimable(now))
         .values(status=NotificationStatus.sending, lease_until=now + lease, attempts=Notification.attempts + 1)
+        .returning(Notification.id, Notification.chat_id, Notification.kind, Notification.text,
+                   Notification.payload, Notification.attempts)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        return None
-    row = await session.get(Notification, notification_id, populate_existing=True)
-    assert row is not None
-    return Outgoing(row.id, row.chat_id, row.kind, row.text, dict(row.payload or {}), row.attempts)
+    claimed = [Outgoing(r.id, r.chat_id, r.kind, r.text, dict(r.payload or {}), r.attempts) for r in rows]
+    return sorted(claimed, key=lambda item: item.id)
+
+
+async def hold_for_blocked_chats(session: AsyncSession) -> int:
+    """Park pending messages to users known to have blocked the bot; `requeue_blocked` brings them back."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.status == NotificationStatus.pending,
+               Notification.chat_id.in_(select(User.id).where(User.blocked_at.is_not(None))))
+        .values(status=NotificationStatus.blocked, last_error="chat blocked the bot")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 async def mark_sent(session: AsyncSession, notification_id: int, message_id: int | None, now: datetime) -> None:

@@ -37,6 +37,13 @@ def test_a_malformed_setting_is_named(tmp_path, name, value):
     assert "Traceback" not in result.stderr
 
 
+def test_webhook_without_a_secret_is_refused(tmp_path):
+    result = run_cli("db", "upgrade", env={"WEBHOOK_URL": "https://bot.example.org", "WEBHOOK_SECRET": "short"},
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("minsheng: WEBHOOK_SECRET is invalid")
+
+
 def test_help_everywhere():
     parser = build_parser()
     actions = [a for a in parser._actions if a.dest == "command"][0]

@@ -40,11 +40,11 @@ async def test_two_senders_never_claim_the_same_message(db):
         got = []
         async with db.session() as s:
             candidates = await outbox.due_candidates(s, now)
-        for notification_id, _chat in candidates:
+        for start in range(0, len(candidates), 5):
             async with db.session() as s:
-                item = await outbox.claim(s, notification_id, now, timedelta(seconds=60))
-            if item:
-                got.append(item.id)
+                items = await outbox.claim_many(s, [i for i, _ in candidates[start:start + 5]], now,
+                                                timedelta(seconds=60))
+            got.extend(item.id for item in items)
         return got
 
     first, second = await asyncio.gather(grab(), grab())
@@ -58,13 +58,13 @@ async def test_lapsed_lease_is_taken_again_but_a_live_one_is_not(db):
     now = utcnow()
     async with db.session() as s:
         (nid, _), = await outbox.due_candidates(s, now)
-        assert await outbox.claim(s, nid, now, timedelta(seconds=30))
+        assert await outbox.claim_many(s, [nid], now, timedelta(seconds=30))
     async with db.session() as s:
         assert await outbox.due_candidates(s, now + timedelta(seconds=10)) == []
-        assert await outbox.claim(s, nid, now + timedelta(seconds=10), timedelta(seconds=30)) is None
+        assert await outbox.claim_many(s, [nid], now + timedelta(seconds=10), timedelta(seconds=30)) == []
     async with db.session() as s:
-        item = await outbox.claim(s, nid, now + timedelta(seconds=31), timedelta(seconds=30))
-        assert item is not None and item.attempts == 2
+        (item,) = await outbox.claim_many(s, [nid], now + timedelta(seconds=31), timedelta(seconds=30))
+        assert item.attempts == 2
 
 
 async def test_retry_backs_off_and_gives_up(db):
@@ -74,8 +74,7 @@ async def test_retry_backs_off_and_gives_up(db):
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
         async with db.session() as s:
             row = await s.scalar(select(Notification))
-            item = await outbox.claim(s, row.id, row.not_before, timedelta(seconds=30))
-            assert item is not None
+            (item,) = await outbox.claim_many(s, [row.id], row.not_before, timedelta(seconds=30))
             retrying = await outbox.mark_retry(s, item, row.not_before, "502 Bad Gateway")
         async with db.session() as s:
             row = await s.scalar(select(Notification))
@@ -90,14 +89,16 @@ async def test_blocked_messages_come_back_when_the_user_returns(db):
         await people.ensure_user(s, people.Contact(9, "x", None, "en"))
         await outbox.enqueue(s, 9, "while you were away", key="b")
         row = await s.scalar(select(Notification))
-        item = await outbox.claim(s, row.id, utcnow(), timedelta(seconds=30))
+        (item,) = await outbox.claim_many(s, [row.id], utcnow(), timedelta(seconds=30))
         await outbox.mark_final(s, item, NotificationStatus.blocked, "403")
         await people.mark_blocked(s, 9)
+        await outbox.enqueue(s, 9, "queued after the block", key="b2")
+        assert await outbox.hold_for_blocked_chats(s) == 1
     async with db.session() as s:
         user = await s.get(User, 9)
         assert user.blocked_at is not None
         await people.ensure_user(s, people.Contact(9, "x", None, "en"))
     async with db.session() as s:
-        row = await s.scalar(select(Notification))
-        assert row.status == NotificationStatus.pending
+        rows = (await s.scalars(select(Notification))).all()
+        assert [r.status for r in rows] == [NotificationStatus.pending] * 2
         assert (await s.get(User, 9)).blocked_at is None

@@ -37,8 +37,9 @@ async def test_429_is_honoured_and_nothing_is_lost_or_repeated(tg, bot, db):
     tg.fail_next("sendMessage", status=429, retry_after=1)
     await _queue(db, [user.id] * 3)
     bot.ctx.ring_outbox()
-    await eventually(lambda: len(_texts(tg, user.id)) == 3, timeout=10)
+    await eventually(lambda: len(_texts(tg, user.id)) == 3, timeout=30)
     assert _texts(tg, user.id) == [f"msg {n} for {user.id}" for n in range(3)]  # in order, once each
+    await eventually(lambda: _count_status(db, NotificationStatus.sent, 3))
     first = (await _rows(db))[0]
     assert first.status == NotificationStatus.sent and first.last_error == "429 retry after 1"
     assert first.attempts == 1  # Telegram's flood wait is not counted against the message
@@ -49,7 +50,8 @@ async def test_server_errors_are_retried_with_backoff(tg, bot, db):
     tg.fail_next("sendMessage", status=502, times=1)
     await _queue(db, [user.id])
     bot.ctx.ring_outbox()
-    await eventually(lambda: _texts(tg, user.id), timeout=10)
+    await eventually(lambda: _texts(tg, user.id), timeout=30)
+    await eventually(lambda: _count_status(db, NotificationStatus.sent, 1))
     (row,) = await _rows(db)
     assert row.status == NotificationStatus.sent and row.attempts == 2 and "Bad Gateway" in row.last_error
 
@@ -59,7 +61,7 @@ async def test_per_chat_pacing_keeps_telegram_happy(tg, bot, db):
     busy, others = tg.user(language_code="en"), [tg.user(language_code="en") for _ in range(4)]
     await _queue(db, [busy.id] * 3 + [u.id for u in others])
     bot.ctx.ring_outbox()
-    await eventually(lambda: len(_texts(tg)) == 7, timeout=15)
+    await eventually(lambda: len(_texts(tg)) == 7, timeout=30)
     assert not [e for e in tg.errors if e.status == 429], "the sender outran 1 message/s per chat"
     assert _texts(tg, busy.id) == [f"msg {n} for {busy.id}" for n in range(3)]
 
@@ -120,7 +122,7 @@ async def test_a_sender_killed_mid_delivery_delivers_everything_exactly_once(tg,
         assert await _count_status(db, NotificationStatus.sending, 2)
         worker = await _worker(tg, database_url, tmp_path)
         await eventually(lambda: len(_texts(tg)) == 6, timeout=30)
-        await eventually(lambda: _count_status(db, NotificationStatus.sent, 6), timeout=10)
+        await eventually(lambda: _count_status(db, NotificationStatus.sent, 6), timeout=30)
     finally:
         if worker.returncode is None:
             worker.kill()
