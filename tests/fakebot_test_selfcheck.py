@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -41,7 +42,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from tests.fakebot import FakeTelegram, FakeUser, make_png
+from tests.fakebot import FakeTelegram, FakeUser, LoopbackSession, make_png
 from tests.fakebot.echo import build_echo_dispatcher
 from tests.fakebot.server import CONFLICT_POLL
 
@@ -181,7 +182,8 @@ async def test_photo_round_trip_resolves_file_ids(telegram: FakeTelegram, user: 
 async def test_unknown_method_and_wrong_token(telegram: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(TelegramNotFound, match="Not Found"):
         await bot(UnknownMethod())
-    async with Bot("999:WRONG", session=telegram.make_bot().session) as stranger:
+    session = LoopbackSession(api=TelegramAPIServer.from_base(telegram.base_url))
+    async with Bot("999:WRONG", session=session) as stranger:
         with pytest.raises(TelegramUnauthorizedError):
             await stranger.get_me()
 
@@ -193,7 +195,7 @@ async def test_missing_required_parameter_is_a_bad_request(telegram: FakeTelegra
         await bot.send_message(USER_ID, "  \n ")
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(4242, "who?")
-    assert [e.description for e in telegram.errors][0] == 'Bad Request: parameter "longitude" is required'
+    assert telegram.errors[0].description == 'Bad Request: parameter "longitude" is required'
 
 
 async def test_raw_http_encodings_and_case_insensitive_methods(telegram: FakeTelegram, user: FakeUser) -> None:
@@ -222,13 +224,17 @@ async def test_text_length_and_html_limits(telegram: FakeTelegram, bot: Bot, use
     await bot.send_message(USER_ID, "<b>" + "a" * 4094 + "</b> &amp;")  # tags and entities are not counted
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(USER_ID, "a" * 4097)
-    with pytest.raises(TelegramBadRequest, match="can't parse entities: Can't find end tag corresponding to start tag b"):
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Can't find end tag corresponding to start tag"):
         await bot.send_message(USER_ID, "<b>unclosed")
     with pytest.raises(TelegramBadRequest, match='Unsupported start tag "br" at byte offset 3'):
         await bot.send_message(USER_ID, "one<br>two")
     with pytest.raises(TelegramBadRequest, match="message caption is too long"):
         await bot.send_photo(USER_ID, BufferedInputFile(make_png(), "p.png"), caption="c" * 1025)
-    assert [len(m.text or "") for m in user.inbox] == [4096, 4096]
+    with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
+        await bot.send_message(USER_ID, "*Done*.", parse_mode="MarkdownV2")
+    await bot.send_message(USER_ID, "*Done*\\.", parse_mode="MarkdownV2")
+    assert user.inbox[-1].text == "Done." and user.inbox[-1].entities[0]["type"] == "bold"
+    assert [len(m.text or "") for m in user.inbox] == [4096, 4096, 5]
     assert user.inbox[1].entities == [{"type": "bold", "offset": 0, "length": 4094}]
 
 
@@ -342,13 +348,14 @@ async def test_uploaded_document_is_stored_and_downloadable(telegram: FakeTelegr
 
 
 async def test_media_group_returns_one_message_per_item(bot: Bot, user: FakeUser) -> None:
+    pngs = [make_png(rgb=(i, 0, 0)) for i in range(3)]
     media = [
-        InputMediaPhoto(media=BufferedInputFile(make_png(rgb=(i, 0, 0)), f"{i}.png"), caption="album" if i == 0 else None)
-        for i in range(3)
+        InputMediaPhoto(media=BufferedInputFile(png, f"{i}.png"), caption="album" if i == 0 else None)
+        for i, png in enumerate(pngs)
     ]
     messages = await bot.send_media_group(USER_ID, media)
     assert len(messages) == 3 and len({m.media_group_id for m in messages}) == 1
-    assert [m.photo_bytes for m in user.inbox] == [make_png(rgb=(i, 0, 0)) for i in range(3)]
+    assert [m.photo_bytes for m in user.inbox] == pngs
     assert user.inbox[0].text == "album"
 
 
@@ -427,7 +434,9 @@ async def _bot_message(telegram: FakeTelegram, chat_id: int) -> Any:
 
 
 async def test_user_updates_match_the_spec_and_aiogram(telegram: FakeTelegram, bot: Bot, user: FakeUser) -> None:
-    keyboard = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="📱 Share phone", request_contact=True)]])
+    keyboard = ReplyKeyboardMarkup(keyboard=[
+        [KeyboardButton(text="📱 Share phone", request_contact=True)], [KeyboardButton(text="❓ Help")],
+    ])
     await bot.send_message(USER_ID, "menu", reply_markup=InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data="go")]]
     ))
@@ -441,11 +450,13 @@ async def test_user_updates_match_the_spec_and_aiogram(telegram: FakeTelegram, b
     await user.send_sticker()
     await user.send_location(31.23, 121.47)
     await user.share_contact()
+    assert user.reply_keyboard == [["📱 Share phone"], ["❓ Help"]]
+    help_request = await user.press_reply("Help")
     await user.press("Go")
     await user.edit(text, "/help")
     user.block_bot()
     updates = telegram.pending_updates
-    assert len(updates) == 13
+    assert len(updates) == 14
     for update in updates:
         assert telegram.spec.problems("Update", update) == [], update
         Update.model_validate(update)
@@ -453,5 +464,6 @@ async def test_user_updates_match_the_spec_and_aiogram(telegram: FakeTelegram, b
     assert updates[0]["message"]["text"] == "/start@minsheng_test_bot hello"  # queued updates are snapshots
     assert updates[-2]["edited_message"]["text"] == text["text"] == "/help"
     assert updates[1]["message"]["reply_to_message"]["message_id"] == text["message_id"]
-    contact = updates[-4]["message"]["contact"]
+    assert help_request["text"] == "❓ Help"
+    contact = updates[-5]["message"]["contact"]
     assert contact["user_id"] == USER_ID and contact["phone_number"] == user.phone_number

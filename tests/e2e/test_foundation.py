@@ -98,3 +98,47 @@ async def test_cancel_outside_a_form(tg, bot):
     user = tg.user(language_code="en")
     await user.send("/cancel")
     await user.expect("nothing to cancel")
+
+
+async def test_a_failing_command_menu_does_not_stop_the_bot(tg, start_bot):
+    tg.fail_next("setMyCommands", status=500, times=None)
+    await start_bot()
+    user = tg.user(language_code="en")
+    await user.send("/start")
+    await user.expect("Welcome")
+    assert tg.commands("default", "en") == []
+
+
+async def test_mydata_shows_and_deletes_what_is_stored(tg, bot, db):
+    user = tg.user(language_code="en", first_name="Mei")
+    await user.send("/start")
+    await user.expect("Welcome")
+    await user.expect("Main menu")
+    await user.send("/mydata")
+    shown = await user.expect("what Minsheng bot stores about you")
+    assert f"Telegram id {user.id}, name Mei" in shown.text
+    await user.press("Delete my data")
+    await user.expect("Delete everything")
+    await user.press("Yes, delete")
+    await user.wait_for(lambda m: "has been deleted" in (m.text or ""))
+    async with db.session() as s:
+        assert await s.get(User, user.id) is None
+    await user.send("/start")
+    await user.expect("Welcome to Minsheng bot")  # a first contact again
+
+
+async def test_deputies_cannot_erase_themselves(tg, bot, db):
+    async with db.session() as s:
+        new = await invites.create(s, None, Role.deputy, ttl_days=7)
+    user = tg.user(language_code="en")
+    await user.send(f"/start {new.payload}")
+    await user.expect("Welcome aboard")
+    await user.expect("Main menu")
+    await user.send("/mydata")
+    await user.expect("stores about you")
+    await user.press("Delete my data")
+    await user.expect("Delete everything")
+    await user.press("Yes, delete")
+    await user.wait_for(lambda m: "hold an office" in (m.text or ""))
+    async with db.session() as s:
+        assert await s.get(User, user.id) is not None

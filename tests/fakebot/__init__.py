@@ -7,9 +7,18 @@
 * :class:`SentMessage` — one message the bot sent, kept current across edits.
 """
 
+from .errors import TelegramError
+from .files import FileStore
 from .media import make_png
-from .models import ApiError, Call, CallbackAnswer, SentMessage, StoredFile, UploadedFile
-from .server import Fault, FakeTelegram, Hold, TelegramError
+from .models import (
+    ApiError,
+    Call,
+    CallbackAnswer,
+    SentMessage,
+    StoredFile,
+    UploadedFile,
+)
+from .server import FakeTelegram, Fault, Hold, LoopbackSession
 from .user import ChatView, FakeGroup, FakeUser
 
 __all__ = [
@@ -21,7 +30,9 @@ __all__ = [
     "FakeTelegram",
     "FakeUser",
     "Fault",
+    "FileStore",
     "Hold",
+    "LoopbackSession",
     "SentMessage",
     "StoredFile",
     "TelegramError",

@@ -166,7 +166,9 @@ def parse_html(src: str) -> FormattedText:
                 i += 1
             name = src[name_start:i].lower()
             if not name:
-                raise EntityParseError(f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(src, begin)}')
+                raise EntityParseError(
+                    f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(src, begin)}'
+                )
             while i < n and src[i] in SPACES:
                 i += 1
             if i >= n or src[i] != "=":
@@ -200,10 +202,11 @@ def parse_html(src: str) -> FormattedText:
                 attrs[name] = "".join(value)
             else:
                 token_start = i
-                while i < n and (src[i].isascii() and src[i].isalnum() or src[i] in ".-"):
+                while i < n and ((src[i].isascii() and src[i].isalnum()) or src[i] in ".-"):
                     i += 1
                 if i < n and src[i] not in SPACES and src[i] != ">":
-                    raise EntityParseError(f"Unexpected end of name token at byte offset {_byte_offset(src, token_start)}")
+                    offset = _byte_offset(src, token_start)
+                    raise EntityParseError(f"Unexpected end of name token at byte offset {offset}")
                 attrs[name] = src[token_start:i].lower()
         if tag == "span" and attrs.get("class") != "tg-spoiler":
             raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(src, begin)}')

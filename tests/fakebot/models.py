@@ -22,6 +22,11 @@ class ApiError:
     error_code: int
     description: str
 
+    @property
+    def status(self) -> int:
+        """The HTTP status of the answer (Telegram sends the error_code as the status)."""
+        return self.error_code
+
 
 @dataclass(frozen=True)
 class UploadedFile:

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import itertools
 import json
-import mimetypes
 import random
 import re
-import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -37,8 +35,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
+from .errors import TelegramError, bad_request
+from .files import MAX_UPLOAD, FileStore
 from .formatting import PARSERS, EntityParseError, FormattedText, strip_formatted
-from .media import image_size, photo_sizes
 from .models import (
     CONTENT_KEYS,
     MEDIA_KEYS,
@@ -56,7 +55,6 @@ DEFAULT_TOKEN = "123456:TEST-TOKEN-abcdefghij"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
-MAX_UPLOAD = 50 * 1024 * 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
@@ -87,29 +85,6 @@ FILE_SENDS = {
     "sendPhoto": "photo", "sendDocument": "document", "sendVideo": "video", "sendAudio": "audio",
     "sendVoice": "voice", "sendAnimation": "animation", "sendVideoNote": "video_note", "sendSticker": "sticker",
 }
-MEDIA_DEFAULTS: dict[str, dict[str, Any]] = {
-    "video": {"width": 640, "height": 360, "duration": 5, "mime_type": "video/mp4"},
-    "animation": {"width": 320, "height": 240, "duration": 2, "mime_type": "video/mp4"},
-    "audio": {"duration": 30, "mime_type": "audio/mpeg"},
-    "voice": {"duration": 3, "mime_type": "audio/ogg"},
-    "video_note": {"length": 240, "duration": 5},
-    "sticker": {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False},
-    "document": {},
-}
-MEDIA_PARAMS = ("duration", "width", "height", "length", "performer", "title", "emoji")
-FILE_TYPE_NAMES = {
-    "photo": "Photo", "document": "Document", "video": "Video", "audio": "Audio", "voice": "Voice",
-    "animation": "Animation", "video_note": "VideoNote", "sticker": "Sticker",
-}
-FILE_ID_PREFIXES = {
-    "photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI",
-    "audio": "CQACAgIAAxkBAAI", "voice": "AwACAgIAAxkBAAI", "animation": "CgACAgIAAxkBAAI",
-    "video_note": "DQACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI",
-}
-FILE_FOLDERS = {
-    "photo": "photos", "document": "documents", "video": "videos", "audio": "music", "voice": "voice",
-    "animation": "animations", "video_note": "video_notes", "sticker": "stickers",
-}
 _INT = re.compile(r"-?\d+")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE = re.compile(r"[a-z]{2}")  # the bot-settings methods take ISO 639-1 codes only ("zh", not "zh-hans")
@@ -119,22 +94,6 @@ def _now() -> int:
     return int(time.time())
 
 
-class TelegramError(Exception):
-    """An error answer: ``{"ok": false, "error_code": ..., "description": ...}``."""
-
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-    def response(self) -> web.Response:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return web.json_response(body, status=self.code)
-
-
 class LoopbackSession(AiohttpSession):
     """aiogram's aiohttp session minus the 250 ms TLS-shutdown grace period on close,
     which plain HTTP to 127.0.0.1 does not need (it would slow every bot restart)."""
@@ -142,10 +101,6 @@ class LoopbackSession(AiohttpSession):
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
-
-
-def _bad(description: str) -> TelegramError:
-    return TelegramError(400, f"Bad Request: {description}")
 
 
 def _ok(result: Any) -> web.Response:
@@ -290,6 +245,8 @@ class FakeTelegram:
         self.unknown_params: list[tuple[str, str]] = []
         """(method, parameter) pairs the bot sent that the spec does not know (Telegram ignores them)."""
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        """secret_token of the last setWebhook (sent by Telegram as X-Telegram-Bot-Api-Secret-Token)."""
         self.closing = False
         self._base_url: str | None = None
         self._runner: web.AppRunner | None = None
@@ -311,8 +268,8 @@ class FakeTelegram:
         self._delivered: list[SentMessage] = []
         self._reply_keyboards: dict[int, dict[str, Any]] = {}
         self._send_times: dict[int, deque[float]] = {}
-        self._files: dict[str, StoredFile] = {}
-        self._files_by_path: dict[str, StoredFile] = {}
+        self.files = FileStore()
+        """Every file sent by the bot or the users (``tg.files.store(...)`` registers one)."""
         self._presses: dict[str, _Press] = {}
         self._press_ids = itertools.count(4_000_000_000_000_000_001)
         self._commands: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
@@ -341,7 +298,7 @@ class FakeTelegram:
             "sendChatAction": self._send_chat_action,
             "editMessageText": self._edit_text,
             "editMessageCaption": self._edit_caption,
-            "editMessageReplyMarkup": lambda p: self._edit(p, "editMessageReplyMarkup", {}, ()),
+            "editMessageReplyMarkup": self._edit_markup,
             "editMessageMedia": self._edit_media,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
@@ -362,7 +319,7 @@ class FakeTelegram:
             "getChatMember": self._get_chat_member,
         }
         for method in FILE_SENDS:
-            self._handlers[method] = lambda p, m=method: self._send_file(m, p)
+            self._handlers[method] = functools.partial(self._send_file, method)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -438,7 +395,7 @@ class FakeTelegram:
 
     def user(
         self,
-        id: int | None = None,  # noqa: A002 - mirrors Telegram's field name
+        id: int | None = None,
         first_name: str | None = None,
         *,
         last_name: str | None = None,
@@ -490,45 +447,12 @@ class FakeTelegram:
         """Updates not yet confirmed by the bot (via a later getUpdates offset)."""
         return list(self._updates)
 
-    def store_file(
-        self,
-        kind: str,
-        data: bytes | None,
-        *,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        attributes: dict[str, Any] | None = None,
-        url: str | None = None,
-    ) -> StoredFile:
-        """Register a file as Telegram would store it; ``json`` is the object for messages.
-
-        ``kind`` is a message media field (photo, document, video, voice, sticker...).
-        Photos get Telegram's size ladder (every size resolves to the same bytes)."""
-        if kind not in FILE_FOLDERS:
-            raise ValueError(f"unknown file kind {kind!r}; use one of {sorted(FILE_FOLDERS)}")
-        if kind == "photo":
-            return self._store_photo(data, file_name, url)
-        mime = (
-            mime_type
-            or (mimetypes.guess_type(file_name)[0] if file_name else None)
-            or MEDIA_DEFAULTS[kind].get("mime_type")
-        )
-        stored = self._register(kind, data, file_name, mime, url)
-        obj: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-        obj.update({k: v for k, v in MEDIA_DEFAULTS[kind].items() if k != "mime_type"})
-        obj.update(attributes or {})
-        if file_name and kind in ("document", "video", "audio", "animation"):
-            obj["file_name"] = file_name
-        if mime and kind not in ("sticker", "video_note"):
-            obj["mime_type"] = mime
-        if data is not None:
-            obj["file_size"] = len(data)
-        stored.json = obj
-        return stored
-
     def file_bytes(self, file_id: str) -> bytes | None:
-        """Bytes of a known file (None for files the bot sent by URL)."""
-        return self._files[file_id].data
+        """Bytes of a known file (None for files the bot sent by URL); KeyError if unknown."""
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise KeyError(file_id)
+        return stored.data
 
     # ------------------------------------------------------------------ fault injection
 
@@ -603,6 +527,7 @@ class FakeTelegram:
         try:
             params = await self._read_params(request, spec)
             if spec.name == "getUpdates":
+                _raise_malformed(params)
                 self._raise_fault(spec.name, params)
                 return _ok(await self._get_updates(params))
         except TelegramError as error:
@@ -622,7 +547,7 @@ class FakeTelegram:
         return _ok(result)
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
-        stored = self._files_by_path.get(request.match_info["path"])
+        stored = self.files.by_path(request.match_info["path"])
         if request.match_info["token"] != self.token or stored is None or stored.data is None:
             return TelegramError(404, "Not Found").response()
         return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
@@ -635,9 +560,9 @@ class FakeTelegram:
                 try:
                     body = await request.json()
                 except ValueError:
-                    raise _bad("can't parse JSON object") from None
+                    raise bad_request("can't parse JSON object") from None
                 if not isinstance(body, dict):
-                    raise _bad("can't parse JSON object")
+                    raise bad_request("can't parse JSON object")
                 values.update(body)
             else:
                 for key, value in (await request.post()).items():
@@ -670,8 +595,7 @@ class FakeTelegram:
             try:
                 decoded = json.loads(value)
             except ValueError:
-                label = "reply keyboard markup" if field.name == "reply_markup" else field.name
-                raise _bad(f"can't parse {label} JSON object") from None
+                return _Malformed("reply keyboard markup" if field.name == "reply_markup" else field.name)
             return _attach(decoded, uploads)
         if "Integer" in field.types and _INT.fullmatch(value):
             return int(value)
@@ -685,14 +609,15 @@ class FakeTelegram:
     # ------------------------------------------------------------------ dispatch
 
     def _process(self, spec: MethodSpec, params: dict[str, Any]) -> Any:
+        _raise_malformed(params)
         missing = [name for name in spec.required if name not in params]
         if missing:
             if spec.name == "sendMessage" and missing[0] == "text":
-                raise _bad("message text is empty")  # what Telegram says for a missing text
-            raise _bad(f'parameter "{missing[0]}" is required')
+                raise bad_request("message text is empty")  # what Telegram says for a missing text
+            raise bad_request(f'parameter "{missing[0]}" is required')
         self._raise_fault(spec.name, params)
         if params.get("language_code") and not _LANGUAGE.fullmatch(str(params["language_code"])):
-            raise _bad("invalid language code specified")
+            raise bad_request("invalid language code specified")
         if "reply_markup" in params:
             _check_markup(params["reply_markup"])
         if "from_chat_id" in params:
@@ -737,7 +662,7 @@ class FakeTelegram:
             chat = next((c for c in self._chats.values() if c.username == chat_id[1:]), None)
             chat = chat if isinstance(chat, FakeGroup) else None
         if chat is None:
-            raise _bad("chat not found")
+            raise bad_request("chat not found")
         return chat
 
     # ------------------------------------------------------------------ updates
@@ -784,12 +709,14 @@ class FakeTelegram:
     def _set_webhook(self, params: dict[str, Any]) -> bool:
         url = str(params["url"])
         if url and not url.startswith("https://"):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook_url = url
+        self.webhook_secret = params.get("secret_token")
         return True
 
     def _delete_webhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
@@ -872,7 +799,7 @@ class FakeTelegram:
         for key in MEDIA_KEYS:
             media = payload.get(key)
             if media:
-                return self._files.get((media[-1] if isinstance(media, list) else media)["file_id"])
+                return self.files.get((media[-1] if isinstance(media, list) else media)["file_id"])
         return None
 
     def _replied_message(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -885,13 +812,13 @@ class FakeTelegram:
         if not reply:
             return None
         if not isinstance(reply, dict) or "message_id" not in reply:
-            raise _bad("can't parse reply parameters JSON object")
+            raise bad_request("can't parse reply parameters JSON object")
         target_chat = self._chat(reply["chat_id"]).chat_id if "chat_id" in reply else chat_id
         found = self._message(target_chat, reply["message_id"])
         if found is None:
             if reply.get("allow_sending_without_reply"):
                 return None
-            raise _bad("message to be replied not found")
+            raise bad_request("message to be replied not found")
         return {k: v for k, v in found[0].items() if k != "reply_to_message"}
 
     def _formatted(self, text: str, parse_mode: Any, entities: Any) -> FormattedText:
@@ -900,11 +827,11 @@ class FakeTelegram:
         elif parse_mode:
             parser = PARSERS.get(str(parse_mode).lower())
             if parser is None:
-                raise _bad("unsupported parse_mode")
+                raise bad_request("unsupported parse_mode")
             try:
                 parsed = parser(text)
             except EntityParseError as error:
-                raise _bad(f"can't parse entities: {error}") from None
+                raise bad_request(f"can't parse entities: {error}") from None
         else:
             parsed = FormattedText(text)
         return strip_formatted(parsed)
@@ -912,9 +839,9 @@ class FakeTelegram:
     def _text_content(self, params: dict[str, Any]) -> dict[str, Any]:
         parsed = self._formatted(str(params.get("text") or ""), params.get("parse_mode"), params.get("entities"))
         if not parsed.text:
-            raise _bad("message text is empty")
+            raise bad_request("message text is empty")
         if len(parsed.text) > MAX_TEXT:
-            raise _bad("message is too long")
+            raise bad_request("message is too long")
         return {"text": parsed.text, **({"entities": parsed.entities} if parsed.entities else {})}
 
     def _caption_content(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -922,88 +849,29 @@ class FakeTelegram:
             return {}
         parsed = self._formatted(str(params["caption"]), params.get("parse_mode"), params.get("caption_entities"))
         if len(parsed.text) > MAX_CAPTION:
-            raise _bad("message caption is too long")
+            raise bad_request("message caption is too long")
         content: dict[str, Any] = {"caption": parsed.text} if parsed.text else {}
         if parsed.entities:
             content["caption_entities"] = parsed.entities
         return content
 
-    def _register(
-        self, kind: str, data: bytes | None, file_name: str | None, mime_type: str | None, url: str | None
-    ) -> StoredFile:
-        suffix = PurePosixPath(file_name).suffix if file_name else ""
-        suffix = suffix or (mimetypes.guess_extension(mime_type) if mime_type else None) or ""
-        stored = StoredFile(
-            file_id=FILE_ID_PREFIXES[kind] + secrets.token_urlsafe(40),
-            file_unique_id="AQAD" + secrets.token_urlsafe(9),
-            kind=kind,
-            data=data,
-            file_name=file_name,
-            mime_type=mime_type,
-            file_path=f"{FILE_FOLDERS[kind]}/file_{len(self._files)}{suffix}",
-            url=url,
-        )
-        self._files[stored.file_id] = stored
-        self._files_by_path[stored.file_path] = stored
-        return stored
-
-    def _store_photo(self, data: bytes | None, file_name: str | None, url: str | None) -> StoredFile:
-        size = image_size(data) if data is not None else (800, 600)
-        if size is None:
-            raise _bad("IMAGE_PROCESS_FAILED")
-        width, height = size
-        if width + height > 10000 or max(width, height) > 20 * max(min(width, height), 1):
-            raise _bad("PHOTO_INVALID_DIMENSIONS")
-        mime = {b"\x89P": "image/png", b"GI": "image/gif", b"RI": "image/webp", b"BM": "image/bmp"}.get(
-            (data or b"")[:2], "image/jpeg"
-        )
-        stored_sizes = [self._register("photo", data, file_name, mime, url) for _ in photo_sizes(width, height)]
-        sizes = [
-            {"file_id": s.file_id, "file_unique_id": s.file_unique_id, "width": w, "height": h,
-             **({"file_size": len(data)} if data is not None else {})}
-            for s, (w, h) in zip(stored_sizes, photo_sizes(width, height))
-        ]
-        for stored in stored_sizes:
-            stored.json = sizes
-        return stored_sizes[-1]
-
-    def _input_file(self, value: Any, kind: str, params: dict[str, Any]) -> StoredFile:
-        """Resolve an upload, file_id or URL given for a ``kind`` media field."""
-        attributes = {k: params[k] for k in MEDIA_PARAMS if k in params}
-        if isinstance(value, UploadedFile):
-            if len(value.data) > MAX_UPLOAD:
-                raise TelegramError(413, "Request Entity Too Large")
-            if not value.data:
-                raise _bad("file must be non-empty")
-            mime = value.content_type if value.content_type != "application/octet-stream" else None
-            return self.store_file(kind, value.data, file_name=value.filename, mime_type=mime, attributes=attributes)
-        if isinstance(value, str) and value.startswith(("http://", "https://")):
-            name = PurePosixPath(value.split("?", 1)[0]).name or None
-            return self.store_file(kind, None, file_name=name, attributes=attributes, url=value)
-        stored = self._files.get(value) if isinstance(value, str) else None
-        if stored is None:
-            raise _bad("wrong file identifier/HTTP URL specified")
-        if (stored.kind == "photo") != (kind == "photo"):
-            raise _bad(f"can't use file of type {FILE_TYPE_NAMES[stored.kind]} as {FILE_TYPE_NAMES[kind]}")
-        return stored
-
     def _send_file(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         kind = FILE_SENDS[method]
         caption = self._caption_content(params) if kind not in ("sticker", "video_note") else {}
-        stored = self._input_file(params[kind], kind, params)
+        stored = self.files.resolve(params[kind], kind, params)
         return self._deliver(method, params, {kind: stored.json, **caption}, file=stored).payload
 
     def _send_media_group(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         media = params["media"]
         if not isinstance(media, list) or not media:
-            raise _bad("media to send are not specified")
+            raise bad_request("media to send are not specified")
         if len(media) > 10:
-            raise _bad("too much messages to send as an album")
+            raise bad_request("too much messages to send as an album")
         captions = [self._media_item_caption(item) for item in media]
         group_id = str(random.randrange(10**17, 10**18))
         sent = []
-        for item, caption in zip(media, captions):
-            stored = self._input_file(item["media"], item["type"], item)
+        for item, caption in zip(media, captions, strict=True):
+            stored = self.files.resolve(item["media"], item["type"], item)
             content = {item["type"]: stored.json, **caption}
             sent.append(self._deliver("sendMediaGroup", params, content, file=stored, media_group_id=group_id))
         return [message.payload for message in sent]
@@ -1011,10 +879,10 @@ class FakeTelegram:
     def _media_item_caption(self, item: Any) -> dict[str, Any]:
         """Validate one InputMedia and return its caption content."""
         if not isinstance(item, dict) or item.get("type") not in ("photo", "video", "document", "audio", "animation"):
-            raise _bad("can't parse InputMedia JSON object")
+            raise bad_request("can't parse InputMedia JSON object")
         media = item.get("media")
         if media is None or (isinstance(media, str) and media.startswith("attach://")):
-            raise _bad("can't parse InputMedia: media not found")
+            raise bad_request("can't parse InputMedia: media not found")
         return self._caption_content(item)
 
     def _send_venue(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1028,7 +896,7 @@ class FakeTelegram:
     def _send_poll(self, params: dict[str, Any]) -> dict[str, Any]:
         options = params["options"]
         if not isinstance(options, list) or not 2 <= len(options) <= 12:
-            raise _bad("POLL_ANSWERS_INVALID")
+            raise bad_request("POLL_ANSWERS_INVALID")
         poll = {
             "id": str(random.randrange(10**18, 10**19)),
             "question": params["question"],
@@ -1048,7 +916,7 @@ class FakeTelegram:
 
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
         if params["action"] not in CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+            raise bad_request("wrong parameter action in request")
         return True
 
     def _copy(self, params: dict[str, Any], message_id: Any) -> SentMessage:
@@ -1071,7 +939,7 @@ class FakeTelegram:
     ) -> tuple[dict[str, Any], StoredFile | None]:
         found = self._message(self._chat(params["from_chat_id"]).chat_id, message_id)
         if found is None:
-            raise _bad(f"message to {verb} not found")
+            raise bad_request(f"message to {verb} not found")
         return found
 
     # ------------------------------------------------------------------ editing and deleting
@@ -1081,27 +949,25 @@ class FakeTelegram:
         if params.get("inline_message_id"):
             return None
         if "chat_id" not in params or "message_id" not in params:
-            raise _bad("message identifier is not specified")
+            raise bad_request("message identifier is not specified")
         key = (self._chat(params["chat_id"]).chat_id, params["message_id"])
         sent = self._bot_messages.get(key)
         if sent is None and key in self._user_messages and key not in self._deleted_user_messages:
-            raise _bad("message can't be edited")
+            raise bad_request("message can't be edited")
         if sent is None or sent.deleted:
-            raise _bad("message to edit not found")
+            raise bad_request("message to edit not found")
         return sent
 
     def _edit(
-        self, params: dict[str, Any], method: str, content: dict[str, Any], fields: tuple[str, ...]
-    ) -> dict[str, Any] | bool:
-        """Replace ``fields`` of the target with ``content`` and its inline keyboard with the new one."""
-        sent = self._edit_target(params)
-        if sent is None:
-            return True
+        self, sent: SentMessage, method: str, params: dict[str, Any], content: dict[str, Any], fields: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """Replace ``fields`` of ``sent`` with ``content`` and its inline keyboard with the new one
+        (an edit without reply_markup removes the keyboard, as on Telegram)."""
         markup = params.get("reply_markup")
         inline = markup if markup and "inline_keyboard" in markup else None
         payload = sent.payload
         if all(payload.get(f) == content.get(f) for f in fields) and payload.get("reply_markup") == inline:
-            raise _bad(NOT_MODIFIED)
+            raise bad_request(NOT_MODIFIED)
         for name in fields:
             if name in content:
                 payload[name] = content[name]
@@ -1123,33 +989,43 @@ class FakeTelegram:
 
     def _edit_text(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         sent = self._edit_target(params)
-        if sent is not None and "text" not in sent.payload:
-            raise _bad("there is no text in the message to edit")
-        return self._edit(params, "editMessageText", self._text_content(params), ("text", "entities"))
+        content = self._text_content(params)
+        if sent is None:
+            return True
+        if "text" not in sent.payload:
+            raise bad_request("there is no text in the message to edit")
+        return self._edit(sent, "editMessageText", params, content, ("text", "entities"))
 
     def _edit_caption(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         sent = self._edit_target(params)
-        if sent is not None and not any(k in sent.payload for k in MEDIA_KEYS):
-            raise _bad("there is no caption in the message to edit")
-        return self._edit(params, "editMessageCaption", self._caption_content(params), ("caption", "caption_entities"))
-
-    def _edit_media(self, params: dict[str, Any]) -> dict[str, Any] | bool:
-        sent = self._edit_target(params)
+        content = self._caption_content(params)
         if sent is None:
             return True
         if not any(k in sent.payload for k in MEDIA_KEYS):
-            raise _bad("there is no media in the message to edit")
+            raise bad_request("there is no caption in the message to edit")
+        return self._edit(sent, "editMessageCaption", params, content, ("caption", "caption_entities"))
+
+    def _edit_markup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        sent = self._edit_target(params)
+        return True if sent is None else self._edit(sent, "editMessageReplyMarkup", params, {}, ())
+
+    def _edit_media(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        sent = self._edit_target(params)
         item = params["media"]
         caption = self._media_item_caption(item)
-        stored = self._input_file(item["media"], item["type"], item)
-        result = self._edit(params, "editMessageMedia", {item["type"]: stored.json, **caption},
+        if sent is None:
+            return True
+        if not any(k in sent.payload for k in MEDIA_KEYS):
+            raise bad_request("there is no media in the message to edit")
+        stored = self.files.resolve(item["media"], item["type"], item)
+        result = self._edit(sent, "editMessageMedia", params, {item["type"]: stored.json, **caption},
                             (*MEDIA_KEYS, "caption", "caption_entities"))
         sent.file = stored
         return result
 
     def _delete_message(self, params: dict[str, Any]) -> bool:
         if not self._delete(self._chat(params["chat_id"]).chat_id, params["message_id"]):
-            raise _bad("message to delete not found")
+            raise bad_request("message to delete not found")
         return True
 
     def _delete_messages(self, params: dict[str, Any]) -> bool:
@@ -1174,7 +1050,7 @@ class FakeTelegram:
     def _answer_callback(self, params: dict[str, Any]) -> bool:
         press = self._presses.get(str(params["callback_query_id"]))
         if press is None or press.answered:
-            raise _bad(CALLBACK_EXPIRED)
+            raise bad_request(CALLBACK_EXPIRED)
         press.answered = True
         press.user.callback_answers.append(CallbackAnswer(
             press.query_id, press.data, params.get("text"), bool(params.get("show_alert", False)),
@@ -1186,22 +1062,22 @@ class FakeTelegram:
     def _scope_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
         scope = params.get("scope") or {"type": "default"}
         if not isinstance(scope, dict) or "type" not in scope:
-            raise _bad("can't parse BotCommandScope JSON object")
+            raise bad_request("can't parse BotCommandScope JSON object")
         return scope["type"], scope.get("chat_id"), scope.get("user_id"), params.get("language_code") or ""
 
     def _set_commands(self, params: dict[str, Any]) -> bool:
         commands = params["commands"]
         if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad("can't parse commands JSON object")
+            raise bad_request("can't parse commands JSON object")
         parsed = []
         for item in commands:
             if not isinstance(item, dict) or not _COMMAND.fullmatch(str(item.get("command", ""))):
-                raise _bad("BOT_COMMAND_INVALID")
+                raise bad_request("BOT_COMMAND_INVALID")
             description = str(item.get("description", "")).strip()
             if not description:
-                raise _bad("command description must be non-empty")
+                raise bad_request("command description must be non-empty")
             if len(description) > 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
             parsed.append((item["command"], description))
         key = self._scope_key(params)
         if parsed:
@@ -1217,17 +1093,19 @@ class FakeTelegram:
     def _set_menu_button(self, params: dict[str, Any]) -> bool:
         button = params.get("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or "type" not in button:
-            raise _bad("can't parse menu button JSON object")
+            raise bad_request("can't parse menu button JSON object")
         self._menu_buttons[params.get("chat_id")] = button
         return True
 
     def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
-        stored = self._files.get(str(params["file_id"]))
+        stored = self.files.get(str(params["file_id"]))
         if stored is None:
-            raise _bad("invalid file_id")
+            raise bad_request("invalid file_id")
         if stored.size is not None and stored.size > MAX_DOWNLOAD:
-            raise _bad("file is too big")
-        result = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_path": stored.file_path}
+            raise bad_request("file is too big")
+        result: dict[str, Any] = {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_path": stored.file_path,
+        }
         if stored.size is not None:
             result["file_size"] = stored.size
         return result
@@ -1244,7 +1122,7 @@ class FakeTelegram:
             return {"status": "member", "user": dict(self.bot_user)}
         member = self._chats.get(user_id)
         if not isinstance(member, FakeUser) or (isinstance(chat, FakeUser) and chat is not member):
-            raise _bad("user not found")
+            raise bad_request("user not found")
         if isinstance(chat, FakeUser) and member.blocked:
             return {"status": "kicked", "user": member.json, "until_date": 0}
         return {"status": "member", "user": member.json}
@@ -1292,6 +1170,19 @@ class FakeTelegram:
         return [e for e in self.errors if e.params.get("chat_id") == chat_id]
 
 
+@dataclass(frozen=True)
+class _Malformed:
+    """A parameter whose JSON could not be decoded; rejected once the call is recorded."""
+
+    label: str
+
+
+def _raise_malformed(params: dict[str, Any]) -> None:
+    malformed = next((v for v in params.values() if isinstance(v, _Malformed)), None)
+    if malformed is not None:
+        raise bad_request(f"can't parse {malformed.label} JSON object")
+
+
 def _location(params: dict[str, Any]) -> dict[str, Any]:
     keys = ("latitude", "longitude", "horizontal_accuracy", "live_period", "heading", "proximity_alert_radius")
     return {k: params[k] for k in keys if k in params}
@@ -1311,26 +1202,28 @@ def _attach(value: Any, uploads: dict[str, UploadedFile]) -> Any:
 def _check_markup(markup: Any) -> None:
     """Reject reply_markup Telegram would reject (bad callback_data, button without action...)."""
     if not isinstance(markup, dict):
-        raise _bad("can't parse reply keyboard markup JSON object")
+        raise bad_request("can't parse reply keyboard markup JSON object")
     for key in ("inline_keyboard", "keyboard"):
         rows = markup.get(key)
         if rows is not None and not (isinstance(rows, list) and all(isinstance(row, list) for row in rows)):
-            raise _bad(f"can't parse {'inline keyboard' if key == 'inline_keyboard' else 'reply keyboard'} "
+            raise bad_request(f"can't parse {'inline keyboard' if key == 'inline_keyboard' else 'reply keyboard'} "
                        "markup JSON object")
     for row in markup.get("inline_keyboard") or []:
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise _bad("can't parse inline keyboard button: Text is not specified")
+                raise bad_request("can't parse inline keyboard button: Text is not specified")
             if "callback_data" in button:
                 data = button["callback_data"]
                 if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
-                    raise _bad("BUTTON_DATA_INVALID")
+                    raise bad_request("BUTTON_DATA_INVALID")
             elif "url" in button:
                 if not button["url"]:
-                    raise _bad("BUTTON_URL_INVALID")
+                    raise bad_request("BUTTON_URL_INVALID")
             elif not INLINE_ACTIONS.intersection(button):
-                raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
     for row in markup.get("keyboard") or []:
         for button in row:
             if not isinstance(button, str) and not (isinstance(button, dict) and isinstance(button.get("text"), str)):
-                raise _bad("can't parse keyboard button: Text is not specified")
+                raise bad_request("can't parse keyboard button: Text is not specified")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -89,9 +89,8 @@ class Spec:
         if type_name in _SCALAR_CHECKS:
             return [] if _SCALAR_CHECKS[type_name](value) else [f"{path}: expected {type_name}, got {value!r}"]
         spec = self.types[type_name]
-        if spec.subtypes:
-            candidates = [self.problems(sub, value, path) for sub in spec.subtypes]
-            return min(candidates, key=len)
+        if spec.subtypes:  # a union: fine if any variant fits; else report the closest
+            return _closest([self.problems(sub, value, path) for sub in spec.subtypes])
         if not isinstance(value, dict):
             return [f"{path}: expected a {type_name} object"]
         found: list[str] = []
@@ -100,8 +99,7 @@ class Spec:
                 if field.required:
                     found.append(f"{path}.{field.name}: required by {type_name} but missing")
                 continue
-            options = [self.problems(t, value[field.name], f"{path}.{field.name}") for t in field.types]
-            found.extend(min(options, key=len))
+            found.extend(_closest([self.problems(t, value[field.name], f"{path}.{field.name}") for t in field.types]))
         return found
 
     def canonical(self, name: str) -> str:
@@ -110,6 +108,11 @@ class Spec:
         if method is None:
             raise ValueError(f"{name!r} is not a Bot API method ({self.version})")
         return method.name
+
+
+def _closest(alternatives: list[list[str]]) -> list[str]:
+    """The problem list of the best-fitting alternative type (empty if one fits)."""
+    return min(alternatives, key=len)
 
 
 def spec_path() -> Path:

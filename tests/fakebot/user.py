@@ -9,6 +9,7 @@ once, in order, and fails with a dump of the chat when nothing arrives.
 from __future__ import annotations
 
 import inspect
+import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -151,7 +152,8 @@ class ChatView(ABC):
     def dump(self) -> str:
         """Human-readable state of the chat, used in assertion messages."""
         lines = [f"{self!r}: {len(self._messages)} bot message(s), {self._cursor} read"]
-        lines += [f"  [{i}]{' (unread)' if i >= self._cursor else ''} {m.describe()}" for i, m in enumerate(self._messages)]
+        for index, message in enumerate(self._messages):
+            lines.append(f"  [{index}]{' (unread)' if index >= self._cursor else ''} {message.describe()}")
         errors = self._tg._chat_errors(self.chat_id)
         if errors:
             lines.append("  API calls for this chat answered with an error:")
@@ -245,9 +247,12 @@ class FakeUser(ChatView):
     async def send(
         self, text: str, *, chat: ChatView | None = None, reply_to: SentMessage | dict[str, Any] | int | None = None
     ) -> dict[str, Any]:
-        """Send a text (a leading ``/command`` gets its bot_command entity); returns the Message."""
-        if not text:
+        """Send a text; ``/commands`` in it get bot_command entities (so aiogram's Command
+        filter and deep-link payloads work).  Returns the Message dict, which stays current."""
+        if not text.strip():
             raise ValueError("Telegram clients cannot send an empty message")
+        if len(text) > 4096:
+            raise ValueError("Telegram clients split texts over 4096 characters; send the parts")
         content: dict[str, Any] = {"text": text}
         entities = bot_command_entities(text)
         if entities:
@@ -271,7 +276,7 @@ class FakeUser(ChatView):
             data = make_png(4, 3, ((self._photos_made * 53) % 256, 90, 160))
         if image_size(data) is None:
             raise ValueError("send_photo needs PNG/JPEG/GIF/WebP/BMP bytes")
-        stored = self._tg.store_file("photo", data, file_name="photo.jpg")
+        stored = self._tg.files.store("photo", data, file_name="photo.jpg")
         content: dict[str, Any] = {"photo": stored.json}
         if caption:
             content["caption"] = caption
@@ -284,7 +289,7 @@ class FakeUser(ChatView):
     ) -> list[dict[str, Any]]:
         """Send ``n`` photos as one album: separate updates sharing a media_group_id
         (the caption, if any, goes on the first photo, as Telegram clients do)."""
-        group_id = str(13_000_000_000_000_000 + len(self.sent) * 1000 + self.id % 1000)
+        group_id = str(random.randrange(10**17, 10**18))
         return [
             await self.send_photo(caption=caption if i == 0 else None, media_group_id=group_id, chat=chat)
             for i in range(n)
@@ -299,7 +304,7 @@ class FakeUser(ChatView):
         caption: str | None = None,
         chat: ChatView | None = None,
     ) -> dict[str, Any]:
-        stored = self._tg.store_file("document", data, file_name=file_name, mime_type=mime_type)
+        stored = self._tg.files.store("document", data, file_name=file_name, mime_type=mime_type)
         return self._post({"document": stored.json, **({"caption": caption} if caption else {})}, chat)
 
     async def send_video(
@@ -313,18 +318,18 @@ class FakeUser(ChatView):
         chat: ChatView | None = None,
     ) -> dict[str, Any]:
         attributes = {"duration": duration, "width": width, "height": height}
-        stored = self._tg.store_file("video", data, file_name="video.mp4", attributes=attributes)
+        stored = self._tg.files.store("video", data, file_name="video.mp4", attributes=attributes)
         return self._post({"video": stored.json, **({"caption": caption} if caption else {})}, chat)
 
     async def send_voice(
         self, data: bytes = b"OggS" + bytes(64), *, duration: int = 3, chat: ChatView | None = None
     ) -> dict[str, Any]:
-        stored = self._tg.store_file("voice", data, attributes={"duration": duration})
+        stored = self._tg.files.store("voice", data, attributes={"duration": duration})
         return self._post({"voice": stored.json}, chat)
 
     async def send_sticker(self, *, emoji: str = "👍", chat: ChatView | None = None) -> dict[str, Any]:
         data = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(24)
-        stored = self._tg.store_file("sticker", data, attributes={"emoji": emoji, "set_name": "TestStickers"})
+        stored = self._tg.files.store("sticker", data, attributes={"emoji": emoji, "set_name": "TestStickers"})
         return self._post({"sticker": stored.json}, chat)
 
     async def send_location(
@@ -355,16 +360,17 @@ class FakeUser(ChatView):
         return self._post({"contact": contact}, chat)
 
     async def edit(self, message: dict[str, Any] | int, text: str) -> dict[str, Any]:
-        """Edit one of this user's text messages; queues an ``edited_message`` update."""
-        message_id = message if isinstance(message, int) else message["message_id"]
-        payload = next((m for m in self.sent if m["message_id"] == message_id and "text" in m), None)
+        """Edit one of this user's text messages (a message id means one in the private
+        chat); queues an ``edited_message`` update."""
+        key = (self.id, message) if isinstance(message, int) else (message["chat"]["id"], message["message_id"])
+        payload = next((m for m in self.sent if (m["chat"]["id"], m["message_id"]) == key and "text" in m), None)
         if payload is None:
-            raise ValueError(f"{self!r} has no text message {message_id}")
+            raise ValueError(f"{self!r} has no text message {key[1]} in chat {key[0]}")
         payload["text"] = text
         payload.pop("entities", None)
         if bot_command_entities(text):
             payload["entities"] = bot_command_entities(text)
-        payload["edit_date"] = payload["date"] + 1
+        payload["edit_date"] = int(time.time())
         self._tg.enqueue_update("edited_message", dict(payload))
         return payload
 
@@ -414,7 +420,8 @@ class FakeUser(ChatView):
         markup = self._tg._reply_keyboards.get(chat.chat_id)
         if markup is None:
             raise AssertionError(f"no reply keyboard is shown in this chat\n{chat.dump()}")
-        return markup["keyboard"]
+        rows: list[list[Any]] = markup["keyboard"]
+        return rows
 
     async def press_reply(self, button: ButtonMatcher, *, chat: ChatView | None = None) -> dict[str, Any]:
         """Tap a button of the reply keyboard currently shown: sends its text, or the
