@@ -9,11 +9,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import commands, menu
+from bot.context import AppContext
 from bot.menu import MenuCb, menu_markup, menu_text
 from models import User
 from services import invites, people
 from services.auth import Actor, load_actor
 from services.i18n import N_, _, use_locale
+from services.people import ROLE_NAMES
 
 router = Router(name="start")
 
@@ -36,9 +38,9 @@ def welcome_text(first_contact: bool) -> str:
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(invites.PREFIX)))
 async def start_invite(message: Message, command: CommandObject, session: AsyncSession, user: User,
-                       bot: Bot, state: FSMContext) -> None:
+                       bot: Bot, state: FSMContext, ctx: AppContext) -> None:
     await state.clear()
-    invite = await invites.accept(session, user, command.args.removeprefix(invites.PREFIX))
+    invite = await invites.accept(session, user, command.args.removeprefix(invites.PREFIX), now=ctx.now())
     actor = await load_actor(session, user)
     await message.answer(_("Welcome aboard. You now hold the role: {role}.", role=_(ROLE_NAMES[invite.role])))
     await message.answer(menu_text(actor), reply_markup=menu_markup(actor))
@@ -121,13 +123,5 @@ async def choose_language(query: CallbackQuery, callback_data: LanguageCb, sessi
         await query.message.answer(menu_text(actor), reply_markup=menu_markup(actor))
     await commands.publish_for(bot, actor)
 
-
-ROLE_NAMES = {
-    "resident": N_("resident"),
-    "deputy": N_("deputy"),
-    "staff": N_("congress staff"),
-    "department": N_("implementing department"),
-    "admin": N_("administrator"),
-}
 
 menu.register("language", N_("Language"), "settings", ("resident",), order=90)

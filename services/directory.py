@@ -5,8 +5,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, Iterable, Sequence, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Department, Deputy, Role, Station
@@ -24,6 +25,12 @@ LEVELS = {
 }
 NAME_MAX = 64
 STATION_MAX = 120
+AREA_MAX = 120
+HOURS_MAX = 255
+PAGE_SIZE = 8
+IMPORT_MAX_ROWS = 5000  # far above a county's deputies; stops a huge sheet from tying up the bot
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+IMPORT_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES)
 
 # Column headers accepted in an import file, in every language of the catalogues.
 _HEADERS = {"name": N_("Name"), "level": N_("Level"), "station": N_("Station"), "phone": N_("Phone")}
@@ -33,27 +40,100 @@ def level_label(level: str) -> str:
     return _(LEVELS.get(level, level))
 
 
+# Other ways a level is written in an import file, "|"-separated; each language adds its own.
+_LEVEL_SPELLINGS = {
+    "township": N_("town|township level"),
+    "county": N_("district|county level"),
+    "city": N_("municipal|city level"),
+    "province": N_("provincial|province level"),
+    "national": N_("NPC|national level"),
+}
+
+
 def _level_from_text(text: str) -> str | None:
     text = text.strip().lower()
     for key, label in LEVELS.items():
-        if text == key or any(text == translate(loc, label).lower() for loc in LOCALES):
-            return key
+        for loc in LOCALES:
+            spellings = {key, translate(loc, label), *translate(loc, _LEVEL_SPELLINGS[key]).split("|")}
+            if text in {s.strip().lower() for s in spellings}:
+                return key
     return None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `number` counts from 0 and is clamped into range."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.number + 1 < self.pages
+
+
+async def paginate(session: AsyncSession, query: Select[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]:
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(number, 0), pages - 1)
+    items = list(await session.scalars(query.offset(number * size).limit(size)))
+    return Page(items, number, pages, total)
 
 
 async def stations(session: AsyncSession) -> list[Station]:
     return list(await session.scalars(select(Station).order_by(Station.name)))
 
 
-async def add_station(session: AsyncSession, actor: Actor | None, name: str, area: str = "") -> Station:
-    if actor is not None:
-        require(actor, Role.staff)
+async def station_page(session: AsyncSession, actor: Actor, number: int) -> Page[Station]:
+    require(actor, Role.staff)
+    return await paginate(session, select(Station).order_by(Station.name, Station.id), number)
+
+
+async def _staff_get(session: AsyncSession, actor: Actor, model: type[T], row_id: int) -> T:
+    require(actor, Role.staff)
+    row = await session.get(model, row_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def get_station(session: AsyncSession, actor: Actor, station_id: int) -> Station:
+    return await _staff_get(session, actor, Station, station_id)
+
+
+async def count_station_deputies(session: AsyncSession, station_id: int) -> int:
+    query = select(func.count()).select_from(Deputy).where(Deputy.station_id == station_id, Deputy.active.is_(True))
+    return await session.scalar(query) or 0
+
+
+async def check_station_name(session: AsyncSession, name: str, station_id: int | None = None) -> str:
+    """The name tidied, or InvalidInput when it is empty, too long or taken by another station."""
     name = " ".join(name.split())
     if not name or len(name) > STATION_MAX:
         raise InvalidInput(N_("A station name is 1 to {max} characters."), max=STATION_MAX)
-    if await session.scalar(select(Station.id).where(Station.name == name)) is not None:
+    taken = await session.scalar(select(Station.id).where(Station.name == name))
+    if taken is not None and taken != station_id:
         raise InvalidInput(N_("A station with this name already exists."))
-    station = Station(name=name, area=area.strip()[:120])
+    return name
+
+
+async def add_station(session: AsyncSession, actor: Actor | None, name: str, area: str = "") -> Station:
+    if actor is not None:
+        require(actor, Role.staff)
+    name = await check_station_name(session, name)
+    area = " ".join(area.split())
+    if len(area) > AREA_MAX:
+        raise InvalidInput(N_("An area is at most {max} characters."), max=AREA_MAX)
+    station = Station(name=name, area=area)
     session.add(station)
     await session.flush()
     audit.record(session, actor.id if actor else None, "station.add", "station", station.id, name=name)
@@ -61,13 +141,8 @@ async def add_station(session: AsyncSession, actor: Actor | None, name: str, are
 
 
 async def rename_station(session: AsyncSession, actor: Actor, station_id: int, name: str) -> Station:
-    require(actor, Role.staff)
-    station = await session.get(Station, station_id)
-    if station is None:
-        raise NotFound()
-    name = " ".join(name.split())
-    if not name or len(name) > STATION_MAX:
-        raise InvalidInput(N_("A station name is 1 to {max} characters."), max=STATION_MAX)
+    station = await get_station(session, actor, station_id)
+    name = await check_station_name(session, name, station_id)
     station.name = name
     audit.record(session, actor.id, "station.rename", "station", station_id, name=name)
     return station
@@ -82,6 +157,23 @@ async def deputies(session: AsyncSession, station_id: int | None = None) -> list
     if station_id is not None:
         query = query.where(Deputy.station_id == station_id)
     return list(await session.scalars(query))
+
+
+async def deputy_page(
+    session: AsyncSession, actor: Actor, number: int, *, station_id: int | None = None, without_account: bool = False
+) -> Page[Deputy]:
+    """Deputies for staff, active first. `without_account`: active records nobody has joined as yet."""
+    require(actor, Role.staff)
+    query = select(Deputy).order_by(Deputy.active.desc(), Deputy.name, Deputy.id)
+    if station_id is not None:
+        query = query.where(Deputy.station_id == station_id)
+    if without_account:
+        query = query.where(Deputy.user_id.is_(None), Deputy.active.is_(True))
+    return await paginate(session, query, number)
+
+
+async def get_deputy(session: AsyncSession, actor: Actor, deputy_id: int) -> Deputy:
+    return await _staff_get(session, actor, Deputy, deputy_id)
 
 
 @dataclass
@@ -128,9 +220,15 @@ async def edit_deputy(session: AsyncSession, actor: Actor, deputy_id: int, **cha
         phone=changes.get("phone", deputy.phone),  # type: ignore[arg-type]
     )
     merged = _clean_deputy(merged)
+    if merged.station_id is not None and merged.station_id != deputy.station_id:
+        if await session.get(Station, merged.station_id) is None:
+            raise NotFound()
     deputy.name, deputy.level, deputy.station_id, deputy.phone = merged.name, merged.level, merged.station_id, merged.phone
     if "reception_hours" in changes:
-        deputy.reception_hours = str(changes["reception_hours"]).strip()[:255]
+        hours = " ".join(str(changes["reception_hours"] or "").split())
+        if len(hours) > HOURS_MAX:
+            raise InvalidInput(N_("Reception hours are at most {max} characters."), max=HOURS_MAX)
+        deputy.reception_hours = hours
     if "active" in changes:
         deputy.active = bool(changes["active"])
     audit.record(session, actor.id, "deputy.edit", "deputy", deputy_id, fields=sorted(changes))
@@ -139,6 +237,11 @@ async def edit_deputy(session: AsyncSession, actor: Actor, deputy_id: int, **cha
 
 async def departments(session: AsyncSession) -> list[Department]:
     return list(await session.scalars(select(Department).order_by(Department.name)))
+
+
+async def department_page(session: AsyncSession, actor: Actor, number: int) -> Page[Department]:
+    require(actor, Role.staff)
+    return await paginate(session, select(Department).order_by(Department.name, Department.id), number)
 
 
 async def ensure_department(session: AsyncSession, actor: Actor | None, name: str) -> Department:
@@ -180,17 +283,40 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
     """Rows of an XLSX or CSV file as strings. Raises InvalidInput for other formats."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        text = data.decode("utf-8-sig", errors="replace")
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    if suffix in (".xlsx", ".xlsm"):
+        try:
+            return _limited(csv.reader(io.StringIO(_decode_csv(data))))
+        except csv.Error as exc:  # e.g. NUL bytes: not a text file
+            raise InvalidInput(N_("The file could not be read as CSV.")) from exc
+    if suffix in SPREADSHEET_SUFFIXES:
         from openpyxl import load_workbook
 
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            return _limited(sheet.iter_rows(values_only=True))
+        except InvalidInput:
+            raise
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise InvalidInput(N_("The file could not be read as a spreadsheet.")) from exc
-        return [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
     raise InvalidInput(N_("Send an .xlsx or .csv file."))
+
+
+def _decode_csv(data: bytes) -> str:
+    """UTF-8 first; Excel on Chinese Windows saves CSV as GBK, which GB18030 covers."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _limited(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    """The rows as stripped strings, refusing more than IMPORT_MAX_ROWS (besides the header)."""
+    cells: list[list[str]] = []
+    for row in rows:
+        if len(cells) > IMPORT_MAX_ROWS:
+            raise InvalidInput(N_("The file has more than {max} rows. Split it into smaller files."),
+                               max=IMPORT_MAX_ROWS)
+        cells.append(["" if c is None else str(c).strip() for c in row])
+    return cells
 
 
 async def import_deputies(session: AsyncSession, actor: Actor | None, rows: list[list[str]]) -> ImportReport:

@@ -8,11 +8,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deputy, Invite, Role, User, utcnow
+from models import Department, Deputy, Invite, Role, Station, User, utcnow
 from services import audit, people
 from services.auth import Actor, require
 from services.errors import DomainError, InvalidInput, NotFound
@@ -51,9 +52,17 @@ async def create(
     if role not in INVITABLE:
         raise InvalidInput()
     if actor is not None:
-        require(actor, Role.admin) if role == Role.staff else require(actor, Role.staff)
-    if deputy_id is not None and (await session.get(Deputy, deputy_id)) is None:
-        raise NotFound()
+        _require_inviter(actor, role)
+    if deputy_id is not None:
+        deputy = await session.get(Deputy, deputy_id)
+        if deputy is None:
+            raise NotFound()
+        if deputy.user_id is not None:
+            raise DomainError(N_("This deputy has already joined the bot. "
+                                 "Withdraw their deputy role first to link another account."))
+    for model, key in ((Station, station_id), (Department, department_id)):
+        if key is not None and await session.get(model, key) is None:
+            raise NotFound()
     now = now or utcnow()
     token = secrets.token_urlsafe(18)
     invite = Invite(
@@ -93,6 +102,11 @@ async def accept(session: AsyncSession, user: User, token: str, now: datetime | 
     await people.grant_role(session, user.id, role, by=invite.created_by,
                             station_id=invite.station_id, department_id=invite.department_id)
     audit.record(session, user.id, "invite.accept", "invite", invite.id, role=str(role))
+    if invite.created_by is not None and invite.created_by != user.id:
+        await people.notify_about_role(
+            session, invite.created_by, N_("{name} accepted your invite. Their role: {role}."), role,
+            key=f"invite-accepted:{invite.id}", name=escape(user.first_name or str(user.id), quote=False),
+        )
     return invite
 
 
@@ -113,23 +127,55 @@ async def _link_deputy(session: AsyncSession, invite: Invite, user: User) -> Non
     deputy.active = True
 
 
-async def revoke(session: AsyncSession, actor: Actor | None, invite_id: int) -> None:
+def _require_inviter(actor: Actor, role: Role | str) -> None:
+    """Staff invite and withdraw invites for deputies and departments; staff invites are the admins'."""
+    require(actor, Role.admin) if role == Role.staff else require(actor, Role.staff)
+
+
+async def revoke(session: AsyncSession, actor: Actor | None, invite_id: int, now: datetime | None = None) -> Invite:
     if actor is not None:
         require(actor, Role.staff)
     invite = await session.get(Invite, invite_id)
-    if invite is None or invite.used_at is not None:
+    if invite is None:
         raise NotFound()
-    invite.revoked_at = utcnow()
-    audit.record(session, actor.id if actor else None, "invite.revoke", "invite", invite_id)
+    if actor is not None:
+        _require_inviter(actor, invite.role)
+    # Conditional, like `accept`: of a withdrawal and an acceptance at the same moment, one wins.
+    withdrawn = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(invite)
+    if withdrawn.rowcount == 1:
+        audit.record(session, actor.id if actor else None, "invite.revoke", "invite", invite_id)
+    elif invite.used_at is not None:
+        raise DomainError(N_("This invite has already been used, so it cannot be withdrawn."))
+    return invite
 
 
 async def open_invites(session: AsyncSession, actor: Actor, now: datetime | None = None) -> list[Invite]:
+    """The newest unused, unexpired invites; staff invites are listed to admins only."""
     require(actor, Role.staff)
     now = now or utcnow()
-    rows = await session.scalars(
+    query = (
         select(Invite)
         .where(Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
-        .order_by(Invite.created_at.desc())
+        .order_by(Invite.created_at.desc(), Invite.id.desc())
         .limit(20)
     )
-    return list(rows)
+    if not actor.has(Role.admin):
+        query = query.where(Invite.role != Role.staff)
+    return list(await session.scalars(query))
+
+
+async def subjects(session: AsyncSession, items: list[Invite]) -> dict[int, str]:
+    """Invite id → the deputy or department it is for, where it names one."""
+    deputy_ids = {i.deputy_id for i in items if i.deputy_id is not None}
+    department_ids = {i.department_id for i in items if i.department_id is not None}
+    deputies = dict((await session.execute(select(Deputy.id, Deputy.name).where(Deputy.id.in_(deputy_ids)))).all())
+    departments = dict((await session.execute(
+        select(Department.id, Department.name).where(Department.id.in_(department_ids)))).all())
+    named = {i.id: deputies.get(i.deputy_id) or departments.get(i.department_id) for i in items}
+    return {key: name for key, name in named.items() if name}

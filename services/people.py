@@ -2,15 +2,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Role, RoleGrant, User, utcnow
+from models import Deputy, Role, RoleGrant, User, utcnow
 from services import audit, outbox
 from services.auth import Actor, require
+from services.directory import Page, paginate
 from services.errors import InvalidInput, NotFound
-from services.i18n import LOCALES, locale_from_telegram
+from services.i18n import LOCALES, N_, locale_from_telegram, translate
+
+ROLE_NAMES = {
+    "resident": N_("resident"),
+    "deputy": N_("deputy"),
+    "staff": N_("congress staff"),
+    "department": N_("implementing department"),
+    "admin": N_("administrator"),
+}
+# Roles that staff hand out through invites and may withdraw (staff itself: admins only).
+OFFICES = (Role.deputy, Role.department, Role.staff)
+
+
+SEEN_RESOLUTION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -38,14 +53,21 @@ async def ensure_user(session: AsyncSession, contact: Contact) -> tuple[User, bo
         session.add(user)
         await session.flush()
         return user, True
-    user.first_name = (contact.first_name or user.first_name)[:128]
-    user.username = contact.username
-    user.last_seen_at = now
+    # A row made from configuration (ADMIN_IDS, the CLI) before the person ever wrote: first contact now.
+    first_contact = user.last_seen_at is None
+    if first_contact and not user.locale_chosen:
+        user.locale = locale_from_telegram(contact.language_code)
+    # Write only what changed: most updates then commit a read-only transaction.
+    first_name = (contact.first_name or user.first_name)[:128]
+    if (user.first_name, user.username) != (first_name, contact.username):
+        user.first_name, user.username = first_name, contact.username
+    if user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION:
+        user.last_seen_at = now
     if user.blocked_at is not None:
         # Writing to us means they unblocked the bot: deliver what was held back.
         user.blocked_at = None
         await outbox.requeue_blocked(session, user.id)
-    return user, False
+    return user, first_contact
 
 
 async def set_locale(session: AsyncSession, user: User, locale: str) -> None:
@@ -79,11 +101,61 @@ async def grant_role(
 
 
 async def revoke_role(session: AsyncSession, actor: Actor, user_id: int, role: Role) -> None:
+    """Withdraw a role, audited, and tell the person. A former deputy's account is unlinked
+    from the deputy record, so a new invite can link the deputy's next account."""
     require(actor, Role.admin) if role in (Role.admin, Role.staff) else require(actor, Role.staff)
     result = await session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role))
     if not result.rowcount:
         raise NotFound()
-    audit.record(session, actor.id, "role.revoke", "user", user_id, role=str(role))
+    unlinked = None
+    if role == Role.deputy:
+        unlinked = await session.scalar(select(Deputy.id).where(Deputy.user_id == user_id))
+        await session.execute(update(Deputy).where(Deputy.user_id == user_id).values(user_id=None))
+    event = audit.record(session, actor.id, "role.revoke", "user", user_id, role=str(role), unlinked_deputy=unlinked)
+    await session.flush()
+    if user_id != actor.id:
+        await notify_about_role(session, user_id, N_("The congress office withdrew your role: {role}."), role,
+                                key=f"role-revoked:{event.id}")
+
+
+async def notify_about_role(session: AsyncSession, user_id: int, message: str, role: str, *, key: str,
+                            **params: object) -> None:
+    """Notify `user_id` of `message`, its {role} placeholder named in the recipient's language."""
+    user = await session.get(User, user_id)
+    locale = user.locale if user else None
+    text = translate(locale, message, role=translate(locale, ROLE_NAMES[role]), **params)
+    await outbox.enqueue(session, user_id, text, key=key)
+
+
+@dataclass(frozen=True)
+class OfficeHolder:
+    """A user with the offices they hold; `deputy_name` names the deputy record they are linked to."""
+
+    user: User
+    roles: tuple[str, ...]
+    deputy_name: str | None = None
+
+
+async def office_holders(session: AsyncSession, actor: Actor, number: int) -> Page[OfficeHolder]:
+    """People holding deputy, department or staff roles, for staff to review and withdraw."""
+    require(actor, Role.staff)
+    holding = select(RoleGrant.user_id).where(RoleGrant.role.in_(OFFICES))
+    page = await paginate(session, select(User).where(User.id.in_(holding)).order_by(User.first_name, User.id), number)
+    return Page([await _holder(session, user) for user in page.items], page.number, page.pages, page.total)
+
+
+async def office_holder(session: AsyncSession, actor: Actor, user_id: int) -> OfficeHolder:
+    require(actor, Role.staff)
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return await _holder(session, user)
+
+
+async def _holder(session: AsyncSession, user: User) -> OfficeHolder:
+    held = set(await session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user.id)))
+    deputy_name = await session.scalar(select(Deputy.name).where(Deputy.user_id == user.id))
+    return OfficeHolder(user, tuple(r.value for r in OFFICES if r in held), deputy_name)
 
 
 async def bootstrap_admins(session: AsyncSession, admin_ids: list[int]) -> None:

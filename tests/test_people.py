@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import AuditEvent, Deputy, Role, RoleGrant, Station, utcnow
+from models import AuditEvent, Deputy, Notification, Role, RoleGrant, Station, utcnow
 from services import directory, invites, people
 from services.auth import load_actor
-from services.errors import DomainError, PermissionDenied
+from services.errors import DomainError, NotFound, PermissionDenied
+from services.i18n import translate
 
 
 async def _user(session, uid: int, lang: str = "zh-hans"):
@@ -120,3 +121,162 @@ def test_csv_and_xlsx_are_read_alike():
     assert directory.read_rows(buffer.getvalue(), "d.xlsx") == csv_rows
     with pytest.raises(DomainError):
         directory.read_rows(b"%PDF", "d.pdf")
+
+
+async def test_admin_from_configuration_gets_a_real_first_contact(db):
+    async with db.session() as s:
+        await people.bootstrap_admins(s, [77])
+    async with db.session() as s:
+        user, first = await people.ensure_user(s, people.Contact(77, "Admin", None, "en"))
+        assert first and user.locale == "en"
+        _again, first = await people.ensure_user(s, people.Contact(77, "Admin", None, "zh-hans"))
+        assert not first and user.locale == "en"
+
+
+async def test_station_names_are_unique_also_when_renaming(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        east = await directory.add_station(s, staff, "  East   Street ", "Dongjie")
+        west = await directory.add_station(s, staff, "West Village")
+        assert east.name == "East Street"
+        with pytest.raises(DomainError, match="already exists"):
+            await directory.rename_station(s, staff, west.id, "East Street")
+        await directory.rename_station(s, staff, east.id, "East Street")  # its own name is fine
+        with pytest.raises(DomainError):
+            await directory.add_station(s, staff, "North", "x" * (directory.AREA_MAX + 1))
+        resident = await load_actor(s, await _user(s, 6))
+        with pytest.raises(PermissionDenied):
+            await directory.rename_station(s, resident, west.id, "Mine now")
+        with pytest.raises(PermissionDenied):
+            await directory.station_page(s, resident, 0)
+
+
+async def test_deputy_edits_are_checked(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        deputy = await directory.add_deputy(s, staff, directory.DeputyFields("李明"))
+        with pytest.raises(NotFound):
+            await directory.edit_deputy(s, staff, deputy.id, station_id=9999)
+        with pytest.raises(DomainError, match="Reception hours"):
+            await directory.edit_deputy(s, staff, deputy.id, reception_hours="x" * 256)
+        with pytest.raises(DomainError, match="Unknown level"):
+            await directory.edit_deputy(s, staff, deputy.id, level="galactic")
+        resident = await load_actor(s, await _user(s, 6))
+        for forged in ({"active": False}, {"phone": "110"}):
+            with pytest.raises(PermissionDenied):
+                await directory.edit_deputy(s, resident, deputy.id, **forged)
+        with pytest.raises(PermissionDenied):
+            await directory.get_deputy(s, resident, deputy.id)
+        edited = await directory.edit_deputy(s, staff, deputy.id, reception_hours="  周二   上午 ", level="county")
+        assert (edited.reception_hours, edited.level, edited.active) == ("周二 上午", "county", True)
+
+
+async def test_deputy_pages_and_the_invite_picker(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        station = await directory.add_station(s, staff, "East")
+        for n in range(directory.PAGE_SIZE + 2):
+            await directory.add_deputy(s, staff, directory.DeputyFields(f"D{n:02}", station_id=station.id if n % 2 else None))
+        linked = await directory.add_deputy(s, staff, directory.DeputyFields("A linked"))
+        linked.user_id = (await _user(s, 8)).id
+        gone = await directory.add_deputy(s, staff, directory.DeputyFields("A gone"))
+        await directory.edit_deputy(s, staff, gone.id, active=False)
+        first = await directory.deputy_page(s, staff, 0)
+        assert (first.total, first.pages, first.has_previous, first.has_next) == (12, 2, False, True)
+        assert first.items[0].name == "A linked" and "A gone" not in [d.name for d in first.items]
+        last = await directory.deputy_page(s, staff, 99)  # clamped to the last page
+        assert last.number == 1 and last.items[-1].name == "A gone"
+        picker = await directory.deputy_page(s, staff, 0, without_account=True)
+        assert picker.total == directory.PAGE_SIZE + 2
+        assert (await directory.deputy_page(s, staff, 0, station_id=station.id)).total == 5
+
+
+async def test_invites_for_joined_deputies_and_staff_invites_are_guarded(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        deputy = await directory.add_deputy(s, staff, directory.DeputyFields("王芳"))
+        department = await directory.ensure_department(s, staff, "县交通运输局")
+        new = await invites.create(s, staff, Role.deputy, ttl_days=7, deputy_id=deputy.id)
+        for_department = await invites.create(s, staff, Role.department, ttl_days=7, department_id=department.id)
+        with pytest.raises(NotFound):
+            await invites.create(s, staff, Role.department, ttl_days=7, department_id=9999)
+        await people.bootstrap_admins(s, [5])
+        from models import User
+
+        admin = await load_actor(s, await s.get(User, 5))
+        staff_invite = await invites.create(s, admin, Role.staff, ttl_days=7)
+        assert [i.id for i in await invites.open_invites(s, staff)] == [for_department.invite.id, new.invite.id]
+        assert len(await invites.open_invites(s, admin)) == 3
+        with pytest.raises(PermissionDenied):
+            await invites.revoke(s, staff, staff_invite.invite.id)
+        assert await invites.subjects(s, [new.invite, for_department.invite, staff_invite.invite]) == {
+            new.invite.id: "王芳", for_department.invite.id: "县交通运输局"}
+        await invites.accept(s, await _user(s, 1), new.token)
+        with pytest.raises(DomainError, match="already joined"):
+            await invites.create(s, staff, Role.deputy, ttl_days=7, deputy_id=deputy.id)
+        with pytest.raises(DomainError, match="already been used"):
+            await invites.revoke(s, staff, new.invite.id)
+        await invites.revoke(s, admin, staff_invite.invite.id)
+        await invites.revoke(s, admin, staff_invite.invite.id)  # twice is harmless
+        assert await s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "invite.revoke")) == 1
+
+
+async def test_accepting_tells_the_inviter_in_their_language(db):
+    async with db.session() as s:
+        staff = await _staff(s)  # zh-hans
+        new = await invites.create(s, staff, Role.department, ttl_days=7)
+        await invites.accept(s, await _user(s, 3, "en"), new.token)
+        notice = await s.scalar(select(Notification).where(Notification.chat_id == staff.id))
+        assert notice.text == "u3 已接受您的邀请，身份为：承办单位。"
+
+
+async def test_withdrawing_a_deputy_role_unlinks_the_record_and_tells_them(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        deputy = await directory.add_deputy(s, staff, directory.DeputyFields("王芳"))
+        new = await invites.create(s, staff, Role.deputy, ttl_days=7, deputy_id=deputy.id)
+        member = await _user(s, 1, "en")
+        await invites.accept(s, member, new.token)
+        holders = await people.office_holders(s, staff, 0)
+        assert [(h.user.id, h.roles, h.deputy_name) for h in holders.items] == [(1, ("deputy",), "王芳"), (900, ("staff",), None)]
+        resident = await load_actor(s, await _user(s, 2))
+        with pytest.raises(PermissionDenied):
+            await people.revoke_role(s, resident, 1, Role.deputy)
+        with pytest.raises(PermissionDenied):
+            await people.office_holders(s, resident, 0)
+        with pytest.raises(PermissionDenied):
+            await people.revoke_role(s, staff, staff.id, Role.staff)  # staff is withdrawn by admins
+        await people.revoke_role(s, staff, 1, Role.deputy)
+        with pytest.raises(NotFound):
+            await people.revoke_role(s, staff, 1, Role.deputy)
+        assert (await s.get(Deputy, deputy.id)).user_id is None
+        assert Role.deputy not in (await load_actor(s, member)).roles
+        told = await s.scalar(select(Notification.text).where(Notification.chat_id == 1, Notification.text.contains("withdrew")))
+        assert told == "The congress office withdrew your role: deputy."
+        event = await s.scalar(select(AuditEvent).where(AuditEvent.action == "role.revoke"))
+        assert (event.actor_id, event.subject_id, event.detail["unlinked_deputy"]) == (staff.id, "1", deputy.id)
+        # The record can be invited again, for the deputy's next account.
+        assert (await invites.create(s, staff, Role.deputy, ttl_days=7, deputy_id=deputy.id)).payload
+
+
+def test_import_files_in_the_shapes_offices_send(monkeypatch):
+    gbk = "姓名,层级,站点\n李明,县级,东街\n".encode("gbk")
+    assert directory.read_rows(gbk, "名单.csv") == [["姓名", "层级", "站点"], ["李明", "县级", "东街"]]
+    with pytest.raises(DomainError, match="CSV"):
+        directory.read_rows(b"Name\n\"" + b"x" * 200_000, "d.csv")  # beyond csv's field limit
+    with pytest.raises(DomainError, match="spreadsheet"):
+        directory.read_rows(b"PK\x03\x04 not really a workbook", "d.xlsx")
+    monkeypatch.setattr(directory, "IMPORT_MAX_ROWS", 3)
+    assert len(directory.read_rows(b"Name\na\nb\nc\n", "d.csv")) == 4
+    with pytest.raises(DomainError) as refused:
+        directory.read_rows(b"Name\na\nb\nc\nd\n", "d.csv")
+    assert "more than 3 rows" in translate("en", refused.value.message, **refused.value.params)
+
+
+async def test_levels_written_the_usual_ways_are_understood(db):
+    rows = [["姓名", "层级"], ["甲", "县级"], ["乙", "省级"], ["丙", "镇"], ["丁", "全国人大"], ["戊", "縣級"], ["己", "County"]]
+    async with db.session() as s:
+        report = await directory.import_deputies(s, None, rows)
+        assert report.bad_rows == [] and report.added == 6
+        levels = dict((await s.execute(select(Deputy.name, Deputy.level))).all())
+        assert levels == {"甲": "county", "乙": "province", "丙": "township", "丁": "national", "戊": "county", "己": "county"}
