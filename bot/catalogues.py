@@ -1,10 +1,11 @@
-"""Developer tool for the gettext catalogues: `python -m bot.catalogues check|add DOMAIN`.
+"""Developer tool for the gettext catalogues: `python -m bot.catalogues check|add DOMAIN [PATH...]`.
 
 Messages are found in the code by their markers: `_()`, `N_()`, `gettext_()` and
 `ngettext()` (a message passed on as an argument is wrapped in `N_()` where it is
 written). Each feature keeps its own catalogue file per language
 (`locales/<lang>/LC_MESSAGES/<domain>.po`); `add DOMAIN` appends the messages no
-catalogue has yet to that domain's files, to be translated.
+catalogue has yet to that domain's files, to be translated (only those used under the
+given paths, e.g. `handlers/suggest.py services/suggestions.py`, when paths are given).
 """
 from __future__ import annotations
 
@@ -80,8 +81,9 @@ def problems() -> list[str]:
     return issues
 
 
-def add(domain: str) -> int:
-    used = used_messages()
+def add(domain: str, paths: list[str]) -> int:
+    """Append messages no catalogue has yet to DOMAIN's files; only those used under `paths`, if given."""
+    used = {m: where for m, where in used_messages().items() if not paths or where.startswith(tuple(paths))}
     added = 0
     for locale in LOCALES:
         known = load(locale)
@@ -106,8 +108,8 @@ def main(argv: list[str]) -> int:
         found = problems()
         print("\n".join(found) or "catalogues complete")
         return 1 if found else 0
-    if len(argv) == 2 and argv[0] == "add":
-        print(f"added {add(argv[1])} entries")
+    if len(argv) >= 2 and argv[0] == "add":
+        print(f"added {add(argv[1], argv[2:])} entries")
         return 0
     print(__doc__)
     return 2

@@ -11,38 +11,37 @@ import logging
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
+from bot.menu import SECTION_COMMANDS, sections_for
+from models import User
 from services.auth import Actor
 from services.i18n import N_, use_locale, _
 
 log = logging.getLogger(__name__)
 
-COMMANDS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("menu", N_("Main menu"), ("resident",)),
-    ("help", N_("What this bot does"), ("resident",)),
-    ("language", N_("Change language"), ("resident",)),
-    ("mydata", N_("My data and deleting it"), ("resident",)),
-    ("cancel", N_("Leave the current form"), ("resident",)),
+BEFORE = [("menu", N_("Main menu"))]
+AFTER = [
+    ("help", N_("What this bot does")),
+    ("language", N_("Change language")),
+    ("mydata", N_("My data and deleting it")),
+    ("cancel", N_("Leave the current form")),
 ]
 
 
-def register(command: str, description: str, roles: tuple[str, ...]) -> None:
-    if all(c != command for c, _d, _r in COMMANDS):
-        COMMANDS.insert(-1, (command, description, roles))
+def commands_for(actor: Actor) -> list[BotCommand]:
+    """The main menu, one command per part of the menu this user may open, then the settings."""
+    sections = [(name, SECTION_COMMANDS[name]) for name in sections_for(actor) if name in SECTION_COMMANDS]
+    return [BotCommand(command=name, description=_(text)) for name, text in (*BEFORE, *sections, *AFTER)]
 
 
-def commands_for(actor: Actor | None) -> list[BotCommand]:
-    return [
-        BotCommand(command=name, description=_(text))
-        for name, text, roles in COMMANDS
-        if actor is None and "resident" in roles or actor is not None and actor.has(*roles)
-    ]
+def _anyone() -> Actor:
+    return Actor(user=User(id=0), roles=frozenset({"resident"}))
 
 
 async def publish_defaults(bot: Bot) -> None:
     for language_code, locale in (("", "zh_CN"), ("zh", "zh_CN"), ("en", "en")):
         try:
             with use_locale(locale):
-                await bot.set_my_commands(commands_for(None), scope=BotCommandScopeDefault(),
+                await bot.set_my_commands(commands_for(_anyone()), scope=BotCommandScopeDefault(),
                                           language_code=language_code or None)
         except Exception as exc:  # never fatal
             log.warning("setMyCommands (%s) failed: %s", language_code or "default", exc)

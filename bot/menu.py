@@ -23,6 +23,16 @@ SECTIONS = {
 }
 
 
+# Each order (and the office) is also a command that opens just that part of the menu.
+SECTION_COMMANDS = {
+    "suggest": N_("Suggest projects, write to your deputy"),
+    "decide": N_("Suggestions, candidate pool, votes"),
+    "deliver": N_("Plans, progress, answers to proposals"),
+    "verify": N_("Inspections and evaluations"),
+    "office": N_("Office work"),
+}
+
+
 class MenuCb(CallbackData, prefix="menu"):
     key: str
 
@@ -51,6 +61,12 @@ def visible(actor: Actor) -> list[MenuEntry]:
     return sorted(shown, key=lambda e: (section_rank[e.section], e.order, e.key))
 
 
+def sections_for(actor: Actor) -> list[str]:
+    """The sections with at least one entry this user may open, in menu order."""
+    shown = {entry.section for entry in visible(actor)}
+    return [name for name in SECTIONS if name in shown]
+
+
 def menu_text(actor: Actor) -> str:
     lines = [_("Main menu. What would you like to do?")]
     current = None
@@ -62,8 +78,8 @@ def menu_text(actor: Actor) -> str:
     return "\n".join(lines)
 
 
-def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
-    entries = visible(actor)
+def menu_markup(actor: Actor, section: str | None = None) -> InlineKeyboardMarkup:
+    entries = [e for e in visible(actor) if section is None or e.section == section]
     rows: list[list[InlineKeyboardButton]] = []
     for entry in entries:
         button = InlineKeyboardButton(text=_(entry.label), callback_data=MenuCb(key=entry.key).pack())
@@ -71,6 +87,8 @@ def menu_markup(actor: Actor) -> InlineKeyboardMarkup:
             rows[-1].append(button)
         else:
             rows.append([button])
+    if section is not None:
+        rows.append([InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

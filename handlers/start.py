@@ -66,6 +66,16 @@ async def show_menu(message: Message, actor: Actor, state: FSMContext) -> None:
     await message.answer(menu_text(actor), reply_markup=menu_markup(actor))
 
 
+@router.message(Command(*menu.SECTION_COMMANDS))
+async def show_section(message: Message, command: CommandObject, actor: Actor, state: FSMContext) -> None:
+    await state.clear()
+    if command.command not in menu.sections_for(actor):
+        await message.answer(_("Nothing here is open to you yet."), reply_markup=menu_markup(actor))
+        return
+    await message.answer(f"<b>{_(menu.SECTIONS[command.command])}</b>",
+                         reply_markup=menu_markup(actor, command.command))
+
+
 @router.callback_query(MenuCb.filter(F.key == "home"))
 async def home(query: CallbackQuery, actor: Actor, state: FSMContext) -> None:
     await state.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import AuditEvent, Role, User
-from services import invites
+from services import invites, people
 from services.auth import load_actor
 from tests.support.waiting import eventually
 
@@ -59,6 +59,27 @@ async def test_invite_makes_a_deputy_once(tg, bot, db):
         refused = await load_actor(s, await s.get(User, second.id))
         assert Role.deputy not in refused.roles
         assert await s.scalar(select(AuditEvent).where(AuditEvent.action == "invite.accept"))
+    # the command menu follows the role: a deputy has office work, a resident does not
+    deputy_commands = dict(await eventually(lambda: tg.commands("chat", chat_id=first.id)))
+    assert "office" in deputy_commands and "decide" not in deputy_commands
+
+
+async def test_menus_show_only_what_the_role_allows(tg, bot, db):
+    resident, staff = tg.user(language_code="en"), tg.user(language_code="en")
+    async with db.session() as s:
+        await people.ensure_user(s, people.Contact(staff.id, "Staff", None, "en"))
+        await people.grant_role(s, staff.id, Role.staff, by=None)
+    for user in (resident, staff):
+        await user.send("/menu")
+    resident_menu = (await resident.expect("Main menu")).button_texts
+    staff_menu = (await staff.expect("Main menu")).button_texts
+    assert "Suggest a project" in resident_menu and "Suggestion queue" not in resident_menu
+    assert {"Suggestion queue", "People and stations"} <= set(staff_menu)
+    await resident.send("/office")
+    await resident.expect("Nothing here is open to you yet")
+    await staff.send("/decide")
+    section = await staff.expect("Decide")
+    assert "Suggestion queue" in section.button_texts and "Suggest a project" not in section.button_texts
 
 
 async def test_unexpected_input_gets_an_answer_and_the_way_back(tg, bot):
