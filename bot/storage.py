@@ -7,7 +7,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import inspect
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import FsmRecord, utcnow
@@ -32,9 +32,22 @@ def storage_key(key: StorageKey) -> str:
     return f"{key.bot_id}:{key.chat_id}:{key.user_id}:{key.thread_id or 0}:{key.business_connection_id or ''}:{key.destiny}"
 
 
+Value = tuple[str | None, dict[str, Any]]
+_PENDING = "fsm_pending"
+
+
 class DatabaseStorage(BaseStorage):
+    """FSM rows in the database, read through a cache of committed values.
+
+    With database storage one process owns the conversations (several processes use
+    Redis), so the cache is exact. A value written inside an update's unit of work
+    reaches the cache only when that transaction commits, and is dropped if it rolls back.
+    An unchanged value is not written at all.
+    """
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._committed: dict[str, Value] = {}
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -45,38 +58,65 @@ class DatabaseStorage(BaseStorage):
         async with self.db.session() as session:
             yield session
 
-    async def _record(self, key: StorageKey) -> FsmRecord | None:
-        async with self._session() as session:
-            return await session.get(FsmRecord, storage_key(key))
+    async def _current(self, key: str) -> Value:
+        shared = _unit_of_work.get()
+        if shared is not None and key in shared.info.get(_PENDING, {}):
+            return shared.info[_PENDING][key]
+        if key not in self._committed:
+            async with self._session() as session:
+                record = await session.get(FsmRecord, key)
+            # Not pending in this unit of work, so what the database holds is committed.
+            self._committed[key] = (record.state, dict(record.data or {})) if record else (None, {})
+        return self._committed[key]
 
-    async def _write(self, key: StorageKey, **fields: Any) -> None:
+    async def _write(self, key: StorageKey, *, state: str | None | object = ..., data: dict | object = ...) -> None:
+        row_key = storage_key(key)
+        old_state, old_data = await self._current(row_key)
+        new: Value = (old_state if state is ... else state, old_data if data is ... else dict(data))  # type: ignore[arg-type]
+        if new == (old_state, old_data):
+            return
         async with self._session() as session:
-            record = await session.get(FsmRecord, storage_key(key))
-            if record is None:
-                record = FsmRecord(key=storage_key(key))
-            for name, value in fields.items():
-                setattr(record, name, value)
-            record.updated_at = utcnow()
-            if record.state is None and not record.data:
-                if inspect(record).persistent:
+            record = await session.get(FsmRecord, row_key)
+            if new[0] is None and not new[1]:
+                if record is not None:
                     await session.delete(record)
             else:
+                record = record or FsmRecord(key=row_key)
+                record.state, record.data, record.updated_at = new[0], new[1], utcnow()
                 session.add(record)
-            await session.flush()  # a shared session must find this record on the next read
+            await session.flush()
+            if session is _unit_of_work.get():
+                self._remember_on_commit(session, row_key, new)
+            else:
+                self._committed[row_key] = new
+
+    def _remember_on_commit(self, session: AsyncSession, key: str, value: Value) -> None:
+        pending: dict[str, Value] = session.info.setdefault(_PENDING, {})
+        if not pending:
+            def committed(_sync_session) -> None:  # noqa: ANN001
+                self._committed.update(pending)
+                pending.clear()
+
+            def rolled_back(_sync_session) -> None:  # noqa: ANN001
+                for stale in pending:
+                    self._committed.pop(stale, None)
+                pending.clear()
+
+            event.listen(session.sync_session, "after_commit", committed, once=True)
+            event.listen(session.sync_session, "after_rollback", rolled_back, once=True)
+        pending[key] = value
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._write(key, state=state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._record(key)
-        return record.state if record else None
+        return (await self._current(storage_key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._write(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record = await self._record(key)
-        return dict(record.data) if record and record.data else {}
+        return dict((await self._current(storage_key(key)))[1])
 
     async def close(self) -> None:
-        return None
+        self._committed.clear()
