@@ -1,0 +1,472 @@
+"""Residents and their deputies: scanning a code, the deputy's card, writing an opinion,
+booking a meeting, following one's threads and replying, sharing a phone number.
+
+Every button names a deputy or an inquiry; the services check the presser against the
+row (a resident may write to any active deputy, but only read and reply to their own
+threads).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import menu
+from bot.context import AppContext
+from bot.menu import MenuCb
+from bot.text import clip, h
+from models import Deputy, Station
+from models.contact import InquiryKind, InquiryStatus
+from services import deputy_codes, directory, inquiries, meetings
+from services.auth import Actor
+from services.errors import NotFound
+from services.i18n import N_, _
+from services.inquiries import Draft, Rules, ThreadView
+
+router = Router(name="contact")
+menu.register("find_deputy", N_("Find my deputy"), "suggest", ("resident",), order=30)
+menu.register("my_threads", N_("My messages to deputies"), "suggest", ("resident",), order=31)
+
+TYPED = F.text & ~F.text.startswith("/")  # commands go on to /cancel, /menu...
+
+
+class CardCb(CallbackData, prefix="dc"):
+    action: str  # card | write | book | slot | propose
+    deputy_id: int
+    slot_id: int = 0
+
+
+class StationPickCb(CallbackData, prefix="dcs"):
+    station_id: int
+
+
+class ThreadCb(CallbackData, prefix=inquiries.THREAD_PREFIX):
+    action: str  # view | reply | phone
+    inquiry_id: int
+
+
+class StepCb(CallbackData, prefix="dcf"):
+    step: str  # photos_done | no_location | no_topic
+
+
+class OpinionForm(StatesGroup):
+    text = State()
+    photos = State()
+    location = State()
+
+
+class MeetingForm(StatesGroup):
+    time = State()
+    topic = State()
+
+
+class ThreadForm(StatesGroup):
+    reply = State()
+    phone = State()
+
+
+def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+def _button(text: str, data: CallbackData) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=text, callback_data=data.pack())]
+
+
+def _rules(ctx: AppContext) -> Rules:
+    return Rules.of(ctx.settings)
+
+
+async def enter_form(state: FSMContext, form_state: State, **data: object) -> None:
+    """Start a form afresh: whatever form was open is left, `data` is what the steps need."""
+    await state.clear()
+    await state.set_state(form_state)
+    if data:
+        await state.update_data(**data)
+
+
+# --- scanning and finding a deputy -------------------------------------------------------------
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^(d|st)_")))
+async def scan(message: Message, command: CommandObject, session: AsyncSession, ctx: AppContext,
+               state: FSMContext) -> None:
+    await state.clear()
+    found = await deputy_codes.resolve(session, command.args)
+    if found.problem:
+        lines = [_(found.problem)]
+        if found.station_now:
+            station, payload = found.station_now
+            lines.append(_("The deputies of {station} can be reached here: {link}", station=h(station.name),
+                           link=ctx.deep_link(payload)))
+        await message.answer("\n\n".join(lines), reply_markup=_markup(_button(_("Find my deputy"),
+                                                                               MenuCb(key="find_deputy"))))
+    elif found.deputy is not None:
+        await _show_card(message, session, ctx, found.deputy.id)
+    else:
+        await _show_station(message, session, found.station.id)
+
+
+async def _show_card(message: Message, session: AsyncSession, ctx: AppContext, deputy_id: int) -> None:
+    card = await inquiries.deputy_card(session, deputy_id, ctx.now())
+    deputy = card.deputy
+    lines = [f"<b>{h(deputy.name)}</b>",
+             _("{level} people's congress deputy", level=directory.level_label(deputy.level))
+             + (f" · {h(card.station.name)}" if card.station else "")]
+    if deputy.reception_hours:
+        lines.append(_("Reception hours: {hours}", hours=h(deputy.reception_hours)))
+    if card.promptness is None:
+        lines.append(_("New deputy: no answers on record yet."))
+    else:
+        share = round(card.promptness.in_time_share * 100)
+        lines.append(_("Answered in time over the last 12 months: {share}%.", share=share)
+                     + (" " + _("Median time to answer: {days} days.", days=f"{card.promptness.median_days:g}")
+                        if card.promptness.median_days is not None else ""))
+    lines.append(_("You can write to this deputy or ask to meet them. The deputy will not see your Telegram "
+                   "name or account."))
+    await message.answer("\n".join(lines), reply_markup=_markup(
+        _button(_("Write an opinion"), CardCb(action="write", deputy_id=deputy.id)),
+        _button(_("Book a meeting"), CardCb(action="book", deputy_id=deputy.id)),
+    ))
+
+
+async def _show_station(message: Message, session: AsyncSession, station_id: int) -> None:
+    deputies = await directory.deputies(session, station_id)
+    station = await session.get(Station, station_id)
+    if not deputies:
+        await message.answer(_("No deputy of {station} can be reached through the bot yet.", station=h(station.name)))
+        return
+    await message.answer(_("Deputies of {station}. Whom would you like to contact?", station=h(station.name)),
+                         reply_markup=_markup(*(_button(d.name, CardCb(action="card", deputy_id=d.id))
+                                                for d in deputies[:90])))
+
+
+@router.callback_query(MenuCb.filter(F.key == "find_deputy"))
+async def find_deputy(query: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    stations = await directory.stations(session)
+    if not stations:
+        await query.message.answer(_("No liaison station has been set up yet."))
+        return
+    await query.message.answer(_("Choose your liaison station:"), reply_markup=_markup(
+        *(_button(s.name, StationPickCb(station_id=s.id)) for s in stations[:90])))
+
+
+@router.callback_query(StationPickCb.filter())
+async def pick_station(query: CallbackQuery, callback_data: StationPickCb, session: AsyncSession) -> None:
+    if await session.get(Station, callback_data.station_id) is None:
+        raise NotFound()
+    await query.answer()
+    await _show_station(query.message, session, callback_data.station_id)
+
+
+@router.callback_query(CardCb.filter(F.action == "card"))
+async def open_card(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, ctx: AppContext,
+                    state: FSMContext) -> None:
+    await state.clear()
+    await _show_card(query.message, session, ctx, callback_data.deputy_id)
+    await query.answer()
+
+
+# --- writing an opinion ------------------------------------------------------------------------
+
+
+@router.callback_query(CardCb.filter(F.action == "write"))
+async def start_opinion(query: CallbackQuery, callback_data: CardCb, session: AsyncSession,
+                        state: FSMContext) -> None:
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    await enter_form(state, OpinionForm.text, deputy_id=deputy.id, photos=[])
+    await query.answer()
+    await query.message.answer(_("Write your opinion to deputy {deputy} in one message (up to {max} characters). "
+                                 "Send /cancel to stop.", deputy=h(deputy.name), max=inquiries.TEXT_MAX))
+
+
+@router.message(OpinionForm.text, TYPED)
+async def opinion_text(message: Message, state: FSMContext) -> None:
+    await state.update_data(text=inquiries.clean_text(message.text))
+    await state.set_state(OpinionForm.photos)
+    await message.answer(_("You can add up to {max} photos now, one by one or as an album. Press Continue when "
+                           "you are done, or if you have none.", max=inquiries.PHOTOS_MAX),
+                         reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+
+
+@router.message(OpinionForm.photos, F.photo)
+async def opinion_photo(message: Message, state: FSMContext) -> None:
+    photos = list((await state.get_data()).get("photos", []))
+    if len(photos) >= inquiries.PHOTOS_MAX:
+        await message.answer(_("You have already attached {max} photos; this one was not added.",
+                               max=inquiries.PHOTOS_MAX),
+                             reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+        return
+    photos.append(message.photo[-1].file_id)
+    await state.update_data(photos=photos)
+    await message.answer(_("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX),
+                         reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+
+
+@router.callback_query(OpinionForm.photos, StepCb.filter(F.step == "photos_done"))
+async def photos_done(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(OpinionForm.location)
+    await query.answer()
+    await query.message.answer(_("If a place matters, send its location (paperclip → Location). Otherwise press "
+                                 "Send without location."),
+                               reply_markup=_markup(_button(_("Send without location"),
+                                                            StepCb(step="no_location"))))
+
+
+@router.message(OpinionForm.location, F.location)
+async def opinion_location(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                           state: FSMContext) -> None:
+    location = (message.location.latitude, message.location.longitude)
+    await _submit_opinion(message, session, actor, ctx, state, location)
+
+
+@router.callback_query(OpinionForm.location, StepCb.filter(F.step == "no_location"))
+async def opinion_without_location(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
+                                   state: FSMContext) -> None:
+    await query.answer()
+    await _submit_opinion(query.message, session, actor, ctx, state, None)
+
+
+async def _submit_opinion(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                          state: FSMContext, location: tuple[float, float] | None) -> None:
+    data = await state.get_data()
+    receipt = await inquiries.submit_opinion(
+        session, actor, data["deputy_id"], Draft(data["text"], tuple(data.get("photos", [])), location),
+        ctx.now(), _rules(ctx))
+    await state.clear()
+    inquiry = receipt.inquiry
+    await message.answer(
+        _("Sent to deputy {deputy}. Your tracking number is {number}; an answer is due by {due}. The answer will "
+          "arrive in this chat.", deputy=h(receipt.deputy.name), number=inquiry.number,
+          due=inquiry.due_on.isoformat()),
+        reply_markup=_thread_markup(inquiry.id))
+
+
+def _thread_markup(inquiry_id: int) -> InlineKeyboardMarkup:
+    return _markup(_button(_("Share my phone number with the deputy"), ThreadCb(action="phone", inquiry_id=inquiry_id)),
+                   _button(_("My messages to deputies"), MenuCb(key="my_threads")))
+
+
+# --- booking a meeting -------------------------------------------------------------------------
+
+
+@router.callback_query(CardCb.filter(F.action == "book"))
+async def start_meeting(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, ctx: AppContext,
+                        state: FSMContext) -> None:
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    slots = await meetings.free_slots(session, deputy.id, ctx.now())
+    await state.clear()
+    await query.answer()
+    if not slots:
+        await _ask_time(query.message, state, deputy)
+        return
+    rules = _rules(ctx)
+    await query.message.answer(
+        _("Choose a time deputy {deputy} offers, or propose your own:", deputy=h(deputy.name)),
+        reply_markup=_markup(
+            *(_button(rules.local(s.starts_at) + (f" · {s.place}" if s.place else ""),
+                      CardCb(action="slot", deputy_id=deputy.id, slot_id=s.id)) for s in slots),
+            _button(_("Propose another time"), CardCb(action="propose", deputy_id=deputy.id))))
+
+
+async def _ask_time(message: Message, state: FSMContext, deputy: Deputy) -> None:
+    await enter_form(state, MeetingForm.time, deputy_id=deputy.id)
+    await message.answer(_("When would you like to meet deputy {deputy}? Write the date and time, like "
+                           "2026-03-05 14:00.", deputy=h(deputy.name)))
+
+
+@router.callback_query(CardCb.filter(F.action == "propose"))
+async def propose_time(query: CallbackQuery, callback_data: CardCb, session: AsyncSession,
+                       state: FSMContext) -> None:
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    await query.answer()
+    await _ask_time(query.message, state, deputy)
+
+
+@router.message(MeetingForm.time, TYPED)
+async def meeting_time(message: Message, ctx: AppContext, state: FSMContext) -> None:
+    when, _rest = meetings.parse_when(message.text, _rules(ctx), ctx.now())
+    await state.update_data(proposed_at=when.isoformat(), slot_id=None)
+    await state.set_state(MeetingForm.topic)
+    await _ask_topic(message)
+
+
+@router.callback_query(CardCb.filter(F.action == "slot"))
+async def pick_slot(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, state: FSMContext) -> None:
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    await enter_form(state, MeetingForm.topic, deputy_id=deputy.id, slot_id=callback_data.slot_id, proposed_at=None)
+    await query.answer()
+    await _ask_topic(query.message)
+
+
+async def _ask_topic(message: Message) -> None:
+    await message.answer(_("What would you like to talk about? Write a short line, or press Skip."),
+                         reply_markup=_markup(_button(_("Skip"), StepCb(step="no_topic"))))
+
+
+@router.message(MeetingForm.topic, TYPED)
+async def meeting_topic(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                        state: FSMContext) -> None:
+    await _submit_meeting(message, session, actor, ctx, state, message.text)
+
+
+@router.callback_query(MeetingForm.topic, StepCb.filter(F.step == "no_topic"))
+async def meeting_without_topic(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
+                                state: FSMContext) -> None:
+    await query.answer()
+    await _submit_meeting(query.message, session, actor, ctx, state, "")
+
+
+async def _submit_meeting(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                          state: FSMContext, topic: str) -> None:
+    data = await state.get_data()
+    rules = _rules(ctx)
+    proposed = datetime.fromisoformat(data["proposed_at"]) if data.get("proposed_at") else None
+    receipt = await meetings.request(session, actor, data["deputy_id"], ctx.now(), rules,
+                                     slot_id=data.get("slot_id"), proposed_at=proposed, topic=topic)
+    await state.clear()
+    inquiry = receipt.inquiry
+    await message.answer(
+        _("Your meeting request {number} for {when} was sent to deputy {deputy}. The deputy will confirm it, decline "
+          "it or propose another time by {due}.", number=inquiry.number, when=rules.local(inquiry.meeting_at),
+          deputy=h(receipt.deputy.name), due=inquiry.due_on.isoformat()),
+        reply_markup=_thread_markup(inquiry.id))
+
+
+# --- my threads, replies, phone ----------------------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "my_threads"))
+async def my_threads(query: CallbackQuery, session: AsyncSession, actor: Actor, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    rows = await inquiries.residents_inquiries(session, actor)
+    if not rows:
+        await query.message.answer(_("You have not written to a deputy yet. Scan a deputy's QR code, or use "
+                                     "Find my deputy."), reply_markup=menu.back_to_menu_markup())
+        return
+    await query.message.answer(_("Your messages to deputies, newest first:"), reply_markup=_markup(
+        *(_button(f"{inquiry.number} · {deputy.name} · {inquiries.status_label(inquiry)}",
+                  ThreadCb(action="view", inquiry_id=inquiry.id)) for inquiry, deputy in rows)))
+
+
+@router.callback_query(ThreadCb.filter(F.action == "view"))
+async def view_thread(query: CallbackQuery, callback_data: ThreadCb, session: AsyncSession, actor: Actor,
+                      ctx: AppContext) -> None:
+    inquiry = await inquiries.resident_inquiry(session, actor, callback_data.inquiry_id)
+    view = await inquiries.thread(session, actor, inquiry.id)
+    await query.answer()
+    await query.message.answer(thread_text(view, _rules(ctx), "resident"), reply_markup=_markup(
+        _button(_("Reply"), ThreadCb(action="reply", inquiry_id=inquiry.id)),
+        *([] if inquiry.shared_phone else [_button(_("Share my phone number with the deputy"),
+                                                   ThreadCb(action="phone", inquiry_id=inquiry.id))])))
+
+
+def thread_text(view: ThreadView, rules: Rules, viewer: str) -> str:
+    """An inquiry and its thread as its resident, its deputy or staff (`viewer`) read it.
+
+    Only the resident's alias is shown, never who they are on Telegram.
+    """
+    inquiry = view.inquiry
+    deputy = h(view.deputy.name)
+    kind = _("meeting request") if inquiry.kind == InquiryKind.meeting else _("opinion")
+    heading = [_("<b>{number}</b> to deputy {deputy} · {status}", number=inquiry.number, deputy=deputy,
+                 status=inquiries.status_label(inquiry)),
+               kind + " · " + _("Received {day}", day=rules.local(inquiry.created_at))
+               + (" · " + _("due {day}", day=inquiry.due_on.isoformat())
+                  if inquiry.status == InquiryStatus.open and inquiry.due_on else "")]
+    if inquiry.meeting_at is not None:
+        heading.append(_("Meeting time: {when}", when=rules.local(inquiry.meeting_at)))
+    if inquiry.referral_platform:
+        heading.append(_("Referred to: {platform}", platform=inquiries.platform_label(inquiry.referral_platform))
+                       + "\n" + _("Note from the deputy: {note}", note=h(inquiry.referral_note)))
+    if inquiry.latitude is not None:
+        heading.append(_("Location: {place}", place=inquiries.location_link(inquiry.latitude, inquiry.longitude)))
+    if inquiry.shared_phone and viewer != "resident":
+        heading.append(_("Phone shared by the resident: {phone}", phone=h(inquiry.shared_phone)))
+
+    def author(who: str) -> str:
+        if who == "resident":
+            return _("You") if viewer == "resident" else inquiries.resident_name(inquiry)
+        return _("You") if viewer == "deputy" else _("Deputy {deputy}", deputy=deputy)
+
+    first = h(inquiry.text) if inquiry.text else _("(no text)")
+    said = [f"{author('resident')}, {rules.local(inquiry.created_at)}:\n{first}"]
+    said += [f"{author(m.author)}, {rules.local(m.created_at)}:\n{h(m.text)}" for m in view.messages]
+    return clip("\n\n".join(["\n".join(heading), *said]))
+
+
+@router.callback_query(ThreadCb.filter(F.action.in_({"reply", "phone"})))
+async def start_thread_form(query: CallbackQuery, callback_data: ThreadCb, session: AsyncSession, actor: Actor,
+                            state: FSMContext) -> None:
+    inquiry = await inquiries.resident_inquiry(session, actor, callback_data.inquiry_id)
+    replying = callback_data.action == "reply"
+    await enter_form(state, ThreadForm.reply if replying else ThreadForm.phone, inquiry_id=inquiry.id)
+    await query.answer()
+    if replying:
+        await query.message.answer(_("Write your reply about {number} (up to {max} characters).",
+                                     number=inquiry.number, max=inquiries.TEXT_MAX))
+        return
+    await query.message.answer(
+        _("Only the deputy handling {number} will see your phone number. Press the button below to share it.",
+          number=inquiry.number),
+        reply_markup=ReplyKeyboardMarkup(keyboard=[
+            [KeyboardButton(text=_("Share my phone number"), request_contact=True)],
+            [KeyboardButton(text=_("Do not share"))],
+        ], resize_keyboard=True, one_time_keyboard=True))
+
+
+@router.message(ThreadForm.reply, TYPED)
+async def send_reply(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                     state: FSMContext) -> None:
+    data = await state.get_data()
+    await inquiries.resident_reply(session, actor, data["inquiry_id"], message.text, ctx.now())
+    await state.clear()
+    await message.answer(_("Your reply was passed on to the deputy."), reply_markup=menu.back_to_menu_markup())
+
+
+@router.message(ThreadForm.phone, F.contact)
+async def got_phone(message: Message, session: AsyncSession, actor: Actor, state: FSMContext) -> None:
+    data = await state.get_data()
+    await inquiries.share_phone(session, actor, data["inquiry_id"], message.contact.phone_number,
+                                message.contact.user_id)
+    await state.clear()
+    await message.answer(_("Your phone number was shared with the deputy."), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(ThreadForm.phone, TYPED)
+async def keep_phone(message: Message, state: FSMContext) -> None:
+    if message.text != _("Do not share"):
+        await message.answer(_(HINTS[ThreadForm.phone.state]))
+        return
+    await state.clear()
+    await message.answer(_("Your phone number was not shared."), reply_markup=ReplyKeyboardRemove())
+
+
+# --- anything else inside these forms ----------------------------------------------------------
+
+HINTS = {
+    OpinionForm.text.state: N_("Please write your opinion as text. You can add photos in the next step."),
+    OpinionForm.photos.state: N_("Send a photo, or press Continue."),
+    OpinionForm.location.state: N_("Send a location, or press Send without location."),
+    MeetingForm.time.state: meetings.HINT,
+    MeetingForm.topic.state: N_("Write a short line about the topic, or press Skip."),
+    ThreadForm.reply.state: N_("Please write your reply as text."),
+    ThreadForm.phone.state: N_("Press Share my phone number below, or Do not share."),
+}
+
+
+@router.message(StateFilter(*HINTS), ~F.text.startswith("/"))
+async def form_hint(message: Message, state: FSMContext) -> None:
+    await message.answer(_(HINTS[await state.get_state()]) + "\n" + _("Send /cancel to stop."))

@@ -1,0 +1,285 @@
+"""Staff oversight of the direct line: deadlines (every kind), deputy and station statistics
+(table, chart, XLSX), QR codes and posters, and reassigning an inquiry.
+
+Every service called here requires the staff role; the menu is a courtesy.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import menu
+from bot.context import AppContext
+from bot.menu import MenuCb
+from bot.text import CAPTION_LIMIT, clip, h
+from handlers.contact import enter_form, thread_text
+from models import Role
+from services import contact_stats, deputy_codes, directory, inquiries
+from services.auth import Actor, require
+from services.i18n import N_, _, use_locale
+from services.inquiries import Rules
+from services.render.chart import bar_chart_png
+
+router = Router(name="oversight")
+menu.register("deadlines", N_("Deadlines"), "office", ("staff",), order=30)
+menu.register("deputy_stats", N_("Deputy statistics"), "office", ("staff",), order=31)
+menu.register("qr_codes", N_("QR codes"), "office", ("staff",), order=32)
+
+CHART_BARS = 20  # deputies or stations in one chart; the XLSX has them all
+TABLE_ROWS = 60  # keeps the table within one message
+
+
+class StatsCb(CallbackData, prefix="ovs"):
+    view: str  # deputies | stations
+    output: str  # table | chart | xlsx
+
+
+class StaffInquiryCb(CallbackData, prefix=inquiries.OVERSIGHT_PREFIX):
+    action: str  # open | find | reassign
+    inquiry_id: int = 0
+
+
+class ReassignCb(CallbackData, prefix="ovr"):
+    inquiry_id: int
+    station_id: int = 0
+    deputy_id: int = 0
+
+
+class QrCb(CallbackData, prefix="ovq"):
+    action: str  # station | posters | ask_new | new | ask_revoke | revoke
+    station_id: int = 0
+    deputy_id: int = 0
+
+
+class FindForm(StatesGroup):
+    number = State()
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "deadlines"))
+async def show_deadlines(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
+                         state: FSMContext) -> None:
+    await state.clear()
+    tz, soon_days = ctx.settings.tz, max(ctx.settings.reminder_days_before, 1)
+    overdue, soon = await contact_stats.watch_lists(session, actor, ctx.now(), tz, soon_days)
+    overdue_title = "<b>" + _("Overdue ({count})", count=len(overdue)) + "</b>"
+    soon_title = "<b>" + _("Due within {days} days ({count})", days=soon_days, count=len(soon)) + "</b>"
+    blocks = [
+        contact_stats.watched_block(overdue_title, overdue, tz, 1800) if overdue else _("Nothing is overdue."),
+        contact_stats.watched_block(soon_title, soon, tz, 1800) if soon
+        else _("Nothing else is due within {days} days.", days=soon_days),
+    ]
+    await query.answer()
+    await query.message.answer(clip("\n\n".join(blocks)), reply_markup=_markup(
+        [_button(_("Find a message by its number"), StaffInquiryCb(action="find"))],
+        [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+
+
+@router.callback_query(StaffInquiryCb.filter(F.action == "find"))
+async def ask_number(query: CallbackQuery, actor: Actor, state: FSMContext) -> None:
+    require(actor, Role.staff)
+    await enter_form(state, FindForm.number)
+    await query.answer()
+    await query.message.answer(_("Send the tracking number, like DB-2026-000123."))
+
+
+@router.message(FindForm.number, F.text & ~F.text.startswith("/"))
+async def find_by_number(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                         state: FSMContext) -> None:
+    inquiry = await inquiries.find(session, actor, message.text)
+    await state.clear()
+    await _show_inquiry(message, session, actor, ctx, inquiry.id)
+
+
+@router.message(StateFilter(FindForm.number), ~F.text.startswith("/"))
+async def number_hint(message: Message) -> None:
+    await message.answer(_("Send the tracking number, like DB-2026-000123.") + "\n" + _("Send /cancel to stop."))
+
+
+@router.callback_query(StaffInquiryCb.filter(F.action == "open"))
+async def open_for_staff(query: CallbackQuery, callback_data: StaffInquiryCb, session: AsyncSession, actor: Actor,
+                         ctx: AppContext) -> None:
+    require(actor, Role.staff)
+    await query.answer()
+    await _show_inquiry(query.message, session, actor, ctx, callback_data.inquiry_id)
+
+
+async def _show_inquiry(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
+                        inquiry_id: int) -> None:
+    view = await inquiries.thread(session, actor, inquiry_id)
+    await message.answer(thread_text(view, Rules.of(ctx.settings), "staff"), reply_markup=_markup(
+        [_button(_("Reassign to another deputy"), ReassignCb(inquiry_id=inquiry_id))]))
+
+
+@router.callback_query(ReassignCb.filter(F.deputy_id != 0))
+async def reassign(query: CallbackQuery, callback_data: ReassignCb, session: AsyncSession, actor: Actor,
+                   ctx: AppContext) -> None:
+    inquiry = await inquiries.reassign(session, actor, callback_data.inquiry_id, callback_data.deputy_id, ctx.now())
+    deputy = await inquiries.reachable_deputy(session, inquiry.deputy_id)
+    await query.answer()
+    await query.message.answer(_("{number} now belongs to deputy {deputy}, who has been told.",
+                                 number=inquiry.number, deputy=h(deputy.name)))
+
+
+@router.callback_query(ReassignCb.filter(F.station_id != 0))
+async def reassign_pick_deputy(query: CallbackQuery, callback_data: ReassignCb, session: AsyncSession,
+                               actor: Actor) -> None:
+    require(actor, Role.staff)
+    deputies = await directory.deputies(session, callback_data.station_id)
+    await query.answer()
+    await query.message.answer(_("Which deputy should own it now?"), reply_markup=_markup(*(
+        [_button(d.name, ReassignCb(inquiry_id=callback_data.inquiry_id, deputy_id=d.id))] for d in deputies[:90])))
+
+
+@router.callback_query(ReassignCb.filter())
+async def reassign_pick_station(query: CallbackQuery, callback_data: ReassignCb, session: AsyncSession,
+                                actor: Actor) -> None:
+    require(actor, Role.staff)
+    stations = await directory.stations(session)
+    await query.answer()
+    await query.message.answer(_("Choose the station of the deputy who should own it:"), reply_markup=_markup(*(
+        [_button(s.name, ReassignCb(inquiry_id=callback_data.inquiry_id, station_id=s.id))] for s in stations[:90])))
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "deputy_stats"))
+async def stats_from_menu(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
+                          state: FSMContext) -> None:
+    await state.clear()
+    await _stats(query, session, actor, ctx, StatsCb(view="deputies", output="table"))
+
+
+@router.callback_query(StatsCb.filter())
+async def stats(query: CallbackQuery, callback_data: StatsCb, session: AsyncSession, actor: Actor,
+                ctx: AppContext) -> None:
+    await _stats(query, session, actor, ctx, callback_data)
+
+
+async def _stats(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext, wanted: StatsCb) -> None:
+    now = ctx.now()
+    by_deputy = wanted.view == "deputies"
+    tallies = await (contact_stats.by_deputy if by_deputy else contact_stats.by_station)(session, actor, now)
+    first_column = _("Deputy") if by_deputy else _("Station")
+    title = (_("Deputies: messages from residents, last 12 months") if by_deputy
+             else _("Stations: messages from residents, last 12 months"))
+    day = now.astimezone(ctx.settings.tz).date().isoformat()
+    await query.answer()
+    if wanted.output == "chart":
+        shown = tallies[:CHART_BARS]
+        png = await asyncio.to_thread(bar_chart_png, title, [t.label for t in shown],
+                                      contact_stats.chart_series(shown))
+        await query.message.answer_photo(BufferedInputFile(png, f"{wanted.view}-{day}.png"),
+                                         caption=clip(title, CAPTION_LIMIT))
+        return
+    if wanted.output == "xlsx":
+        data = contact_stats.workbook([(_("Deputies"), _("Deputy"), await contact_stats.by_deputy(session, actor, now)),
+                                       (_("Stations"), _("Station"), await contact_stats.by_station(session, actor, now))])
+        await query.message.answer_document(BufferedInputFile(data, f"deputy-statistics-{day}.xlsx"),
+                                            caption=_("Deputy statistics, {day}", day=day))
+        return
+    other = "stations" if by_deputy else "deputies"
+    table = contact_stats.table_text(first_column, tallies[:TABLE_ROWS]) if tallies else _("No data yet.")
+    more = ("\n" + _("The first {shown} of {count} are shown; the XLSX has them all.", shown=TABLE_ROWS,
+                      count=len(tallies))) if len(tallies) > TABLE_ROWS else ""
+    await query.message.answer(f"<b>{h(title)}</b>\n<pre>{h(table)}</pre>{more}", reply_markup=_markup(
+        [_button(_("Chart"), StatsCb(view=wanted.view, output="chart")),
+         _button(_("XLSX"), StatsCb(view=wanted.view, output="xlsx"))],
+        [_button(_("By station") if by_deputy else _("By deputy"), StatsCb(view=other, output="table"))]))
+
+
+# --- QR codes and posters ----------------------------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "qr_codes"))
+async def qr_stations(query: CallbackQuery, session: AsyncSession, actor: Actor, state: FSMContext) -> None:
+    require(actor, Role.staff)
+    await state.clear()
+    stations = await directory.stations(session)
+    await query.answer()
+    if not stations:
+        await query.message.answer(_("No liaison station has been set up yet."))
+        return
+    await query.message.answer(_("QR codes and posters: choose a station."), reply_markup=_markup(*(
+        [_button(s.name, QrCb(action="station", station_id=s.id))] for s in stations[:90])))
+
+
+@router.callback_query(QrCb.filter(F.action == "station"))
+async def qr_station(query: CallbackQuery, callback_data: QrCb, session: AsyncSession, actor: Actor) -> None:
+    require(actor, Role.staff)
+    deputies = await directory.deputies(session, callback_data.station_id)
+    station_id = callback_data.station_id
+    await query.answer()
+    await query.message.answer(
+        _("Print the whole station (its own code and one page per deputy), or choose a deputy."),
+        reply_markup=_markup(
+            [_button(_("Posters for the whole station"), QrCb(action="posters", station_id=station_id))],
+            *([_button(d.name, QrCb(action="posters", deputy_id=d.id))] for d in deputies[:80]),
+            [_button(_("New station code"), QrCb(action="ask_new", station_id=station_id)),
+             _button(_("Withdraw station code"), QrCb(action="ask_revoke", station_id=station_id))]))
+
+
+@router.callback_query(QrCb.filter(F.action == "posters"))
+async def send_posters(query: CallbackQuery, callback_data: QrCb, session: AsyncSession, actor: Actor,
+                       ctx: AppContext) -> None:
+    with use_locale(ctx.settings.default_locale):  # posters speak to residents, in the congress's language
+        posters = await deputy_codes.poster_set(session, actor, ctx.now(), ctx.deep_link,
+                                                deputy_id=callback_data.deputy_id or None,
+                                                station_id=callback_data.station_id or None)
+    await query.answer()
+    pngs, pdf = await asyncio.to_thread(deputy_codes.render_posters, posters)
+    for (file_name, png), (_stem, link) in zip(pngs, posters.links):
+        await query.message.answer_document(BufferedInputFile(png, file_name), caption=link)
+    await query.message.answer_document(BufferedInputFile(pdf, f"{posters.name}.pdf"),
+                                        caption=_("Printable A4 poster."))
+    if callback_data.deputy_id:
+        await query.message.answer(_("If a poster was lost or defaced, issue a new code: the old one stops working."),
+                                   reply_markup=_markup([
+                                       _button(_("New code"), QrCb(action="ask_new", deputy_id=callback_data.deputy_id)),
+                                       _button(_("Withdraw code"),
+                                               QrCb(action="ask_revoke", deputy_id=callback_data.deputy_id))]))
+
+
+@router.callback_query(QrCb.filter(F.action.in_({"ask_new", "ask_revoke"})))
+async def confirm_code_change(query: CallbackQuery, callback_data: QrCb, actor: Actor) -> None:
+    require(actor, Role.staff)
+    renew = callback_data.action == "ask_new"
+    await query.answer()
+    await query.message.answer(
+        _("Issue a new code? Posters with the current code will stop working and must be replaced.") if renew else
+        _("Withdraw the code? Posters with it will stop working; no new code is issued."),
+        reply_markup=_markup([_button(_("Yes, new code") if renew else _("Yes, withdraw"), QrCb(
+            action="new" if renew else "revoke", station_id=callback_data.station_id,
+            deputy_id=callback_data.deputy_id))]))
+
+
+@router.callback_query(QrCb.filter(F.action.in_({"new", "revoke"})))
+async def change_code(query: CallbackQuery, callback_data: QrCb, session: AsyncSession, actor: Actor,
+                      ctx: AppContext) -> None:
+    change = deputy_codes.regenerate if callback_data.action == "new" else deputy_codes.revoke
+    target = dict(deputy_id=callback_data.deputy_id or None, station_id=callback_data.station_id or None)
+    await change(session, actor, ctx.now(), **target)
+    await query.answer()
+    if callback_data.action == "revoke":
+        await query.message.answer(_("The code was withdrawn. Old posters now answer that it no longer works."))
+        return
+    await query.message.answer(_("A new code was issued. Print the new poster:"), reply_markup=_markup(
+        [_button(_("Posters"), QrCb(action="posters", **{k: v or 0 for k, v in target.items()}))]))

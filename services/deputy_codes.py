@@ -1,0 +1,195 @@
+"""Deputy and station codes (seed 003): the unguessable, revocable tokens behind the QR posters.
+
+A deputy's poster encodes `/start d_<token>`, a station's `/start st_<token>`. Tokens
+are random (never derived from an id), so nobody can walk the list of deputies by
+guessing codes. Revoking keeps the row: an old poster still gets a clear answer and,
+where the station has one, the way to the station's current code.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Deputy, Role, Station
+from models.contact import ContactCode
+from services import audit
+from services.auth import Actor, require
+from services.directory import level_label
+from services.errors import DomainError, InvalidInput, NotFound
+from services.i18n import N_, _
+from services.render.poster import PosterCard
+
+DEPUTY_PREFIX = "d_"
+STATION_PREFIX = "st_"
+TOKEN_BYTES = 12
+TOKEN_LENGTH = 16  # len(secrets.token_urlsafe(TOKEN_BYTES))
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,%d}" % TOKEN_LENGTH)
+
+NOT_VALID = N_("This code is not valid. Please scan the QR code on the poster again, or use “Find my deputy” in the menu.")
+INCOMPLETE = N_("This code is incomplete: the link was probably cut off. Please scan the whole QR code again, or use “Find my deputy” in the menu.")
+HEADING = N_("Deputy contact code")
+WITHDRAWN = N_("This code was withdrawn or replaced and no longer works.")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Where a scanned code leads: a deputy, a station, or a problem to explain."""
+
+    deputy: Deputy | None = None
+    station: Station | None = None
+    problem: str | None = None  # gettext id
+    station_now: tuple[Station, str] | None = None  # a withdrawn code's station and its current payload
+
+
+def payload(code: ContactCode) -> str:
+    return (DEPUTY_PREFIX if code.deputy_id is not None else STATION_PREFIX) + code.token
+
+
+async def resolve(session: AsyncSession, raw_payload: str) -> Scan:
+    """Read a `d_…` or `st_…` deep-link payload."""
+    wanted_deputy = raw_payload.startswith(DEPUTY_PREFIX)
+    token = raw_payload.removeprefix(DEPUTY_PREFIX if wanted_deputy else STATION_PREFIX)
+    if token == raw_payload or not _TOKEN_SHAPE.fullmatch(token):
+        return Scan(problem=NOT_VALID)
+    code = await session.scalar(select(ContactCode).where(ContactCode.token == token))
+    if code is None or (code.deputy_id is not None) != wanted_deputy:
+        return Scan(problem=INCOMPLETE if len(token) < TOKEN_LENGTH else NOT_VALID)
+    deputy = await session.get(Deputy, code.deputy_id) if code.deputy_id is not None else None
+    station_id = deputy.station_id if deputy is not None else code.station_id
+    station = await session.get(Station, station_id) if station_id is not None else None
+    if not code.active or (deputy is not None and not deputy.active):
+        current = await active_code(session, station_id=station.id) if station is not None else None
+        return Scan(problem=WITHDRAWN, station_now=(station, payload(current)) if current else None)
+    return Scan(deputy=deputy, station=station)
+
+
+async def active_code(session: AsyncSession, *, deputy_id: int | None = None,
+                      station_id: int | None = None) -> ContactCode | None:
+    owner = ContactCode.deputy_id == deputy_id if deputy_id is not None else ContactCode.station_id == station_id
+    return await session.scalar(
+        select(ContactCode).where(owner, ContactCode.revoked_at.is_(None)).order_by(ContactCode.id)
+    )
+
+
+async def code_for(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
+                   station_id: int | None = None) -> ContactCode:
+    """The active code of a deputy or station, issued on first use. `actor=None` is the CLI."""
+    if actor is not None:
+        require(actor, Role.staff)
+    await _target(session, deputy_id, station_id, issuing=True)
+    return await active_code(session, deputy_id=deputy_id, station_id=station_id) or await _issue(
+        session, actor, now, deputy_id, station_id)
+
+
+async def regenerate(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
+                     station_id: int | None = None) -> ContactCode:
+    """Withdraw the current code (a lost or defaced poster) and issue a new one."""
+    if actor is not None:
+        require(actor, Role.staff)
+    await _target(session, deputy_id, station_id, issuing=True)
+    old = await revoke(session, actor, now, deputy_id=deputy_id, station_id=station_id)
+    new = await _issue(session, actor, now, deputy_id, station_id)
+    if old is not None:
+        old.replaced_by_id = new.id
+    return new
+
+
+async def revoke(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
+                 station_id: int | None = None) -> ContactCode | None:
+    """Withdraw the current code without a successor (a deputy who left). Returns it, if there was one."""
+    if actor is not None:
+        require(actor, Role.staff)
+    await _target(session, deputy_id, station_id, issuing=False)
+    code = await active_code(session, deputy_id=deputy_id, station_id=station_id)
+    if code is None:
+        return None
+    code.revoked_at, code.revoked_by = now, actor.id if actor else None
+    audit.record(session, actor.id if actor else None, "code.revoke", "contactcode", code.id,
+                 deputy_id=deputy_id, station_id=station_id)
+    return code
+
+
+async def _target(session: AsyncSession, deputy_id: int | None, station_id: int | None, *, issuing: bool) -> None:
+    if (deputy_id is None) == (station_id is None):
+        raise InvalidInput()
+    row = await session.get(Deputy, deputy_id) if deputy_id is not None else await session.get(Station, station_id)
+    if row is None:
+        raise NotFound()
+    if issuing and isinstance(row, Deputy) and not row.active:
+        raise DomainError(N_("This deputy is no longer active; their code cannot be used."))
+
+
+async def _issue(session: AsyncSession, actor: Actor | None, now: datetime, deputy_id: int | None,
+                 station_id: int | None) -> ContactCode:
+    code = ContactCode(token=secrets.token_urlsafe(TOKEN_BYTES), deputy_id=deputy_id, station_id=station_id,
+                       created_at=now, created_by=actor.id if actor else None)
+    session.add(code)
+    await session.flush()
+    audit.record(session, actor.id if actor else None, "code.issue", "contactcode", code.id,
+                 deputy_id=deputy_id, station_id=station_id)
+    return code
+
+
+# --- posters -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PosterSet:
+    """What to print for a deputy or a whole station: QR links and poster pages, already translated."""
+
+    name: str  # file name stem: deputy-3, station-2
+    links: list[tuple[str, str]]  # (file name stem, deep link) for one PNG each
+    cards: list[PosterCard]
+    heading: str
+
+
+async def poster_set(session: AsyncSession, actor: Actor | None, now: datetime, link: Callable[[str], str], *,
+                     deputy_id: int | None = None, station_id: int | None = None) -> PosterSet:
+    """Posters in the current language: one page for a deputy, or the station's page and one per deputy."""
+    if deputy_id is not None:
+        deputy = await session.get(Deputy, deputy_id)
+        card = await _deputy_card(session, actor, now, link, deputy)
+        return PosterSet(f"deputy-{deputy.id}", [(f"deputy-{deputy.id}", card.link)], [card], _(HEADING))
+    station = await session.get(Station, station_id)
+    if station is None:
+        raise NotFound()
+    station_link = link(payload(await code_for(session, actor, now, station_id=station_id)))
+    members = list(await session.scalars(
+        select(Deputy).where(Deputy.station_id == station_id, Deputy.active.is_(True)).order_by(Deputy.name)))
+    cards = [PosterCard(title=station.name, lines=[_("Deputies: {names}", names=", ".join(d.name for d in members))]
+                        if members else [], call_to_action=_("Scan to reach the deputies of this station"),
+                        link=station_link, footer=station.address)]
+    cards += [await _deputy_card(session, actor, now, link, deputy) for deputy in members]
+    links = [(f"station-{station.id}", station_link)]
+    links += [(f"deputy-{deputy.id}", card.link) for deputy, card in zip(members, cards[1:])]
+    return PosterSet(f"station-{station.id}", links, cards, _(HEADING))
+
+
+async def _deputy_card(session: AsyncSession, actor: Actor | None, now: datetime, link: Callable[[str], str],
+                       deputy: Deputy | None) -> PosterCard:
+    if deputy is None:
+        raise NotFound()
+    code = await code_for(session, actor, now, deputy_id=deputy.id)
+    station = await session.get(Station, deputy.station_id) if deputy.station_id is not None else None
+    return PosterCard(
+        title=deputy.name,
+        lines=[_("{level} people's congress deputy", level=level_label(deputy.level)), station.name if station else ""],
+        call_to_action=_("Scan to write to your deputy or book a meeting"),
+        link=link(payload(code)),
+        footer=_("Reception hours: {hours}", hours=deputy.reception_hours) if deputy.reception_hours else "",
+    )
+
+
+def render_posters(posters: PosterSet) -> tuple[list[tuple[str, bytes]], bytes]:
+    """(PNG files, the PDF). CPU-bound: call it through asyncio.to_thread."""
+    from services.render.poster import poster_pdf
+    from services.render.qr import qr_png
+
+    pngs = [(f"{stem}.png", qr_png(link)) for stem, link in posters.links]
+    return pngs, poster_pdf(posters.cards, heading=posters.heading)
