@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     plan_due_months: int = Field(default=1, ge=1)
     invite_ttl_days: int = Field(default=7, ge=1)
     suggestions_per_day: int = Field(default=5, ge=1)
+    inquiries_per_day: int = Field(default=10, ge=1)
     suggestion_categories: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
 
     @field_validator("admin_ids", mode="before")

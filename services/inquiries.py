@@ -25,7 +25,7 @@ from html import escape
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deadline, Deputy, Role, RoleGrant, Station, User, utcnow
@@ -82,12 +82,13 @@ class Rules:
     working_days: bool = False
     tz: ZoneInfo = DEFAULT_TZ
     calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
+    per_day: int = 10
 
     @classmethod
     def of(cls, settings: Any) -> Rules:
         """From bot.settings.Settings (duck-typed, so services never import the bot)."""
         return cls(settings.inquiry_reply_days, settings.reminder_days_before, settings.count_working_days,
-                   settings.tz, get_calendar(settings.holidays_file))
+                   settings.tz, get_calendar(settings.holidays_file), settings.inquiries_per_day)
 
     def local(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
@@ -200,6 +201,7 @@ async def open_inquiry(session: AsyncSession, actor: Actor, deputy_id: int, now:
                        slot_id: int | None = None) -> Receipt:
     """Record an inquiry, start its clock and tell the deputy (shared by opinions and meetings)."""
     deputy = await reachable_deputy(session, deputy_id)
+    await _check_daily_limit(session, actor, now, rules)
     latitude, longitude = location if location else (None, None)
     inquiry = Inquiry(
         kind=kind, resident_id=actor.id, resident_alias=1000 + secrets.randbelow(9000), deputy_id=deputy.id,
@@ -228,6 +230,19 @@ async def open_inquiry(session: AsyncSession, actor: Actor, deputy_id: int, now:
             await outbox.enqueue(session, user_id, "", key=f"inquiry:{inquiry.id}:photo:{index}:{user_id}",
                                  kind="photo", payload={"photo": file_id})
     return Receipt(inquiry, deputy)
+
+
+async def _check_daily_limit(session: AsyncSession, actor: Actor, now: datetime, rules: Rules) -> None:
+    """A deputy's time is scarce: one resident may open at most `per_day` threads a local day."""
+    today = local_day_start(now.astimezone(rules.tz).date(), rules.tz)
+    sent = await session.scalar(
+        select(func.count()).select_from(Inquiry)
+        .where(Inquiry.resident_id == actor.id, Inquiry.created_at >= today)
+    ) or 0
+    if sent >= rules.per_day:
+        raise DomainError(N_("You have written {count} times today, the most for one day. "
+                             "You can write again from {when}."),
+                          count=rules.per_day, when=rules.local(today + timedelta(days=1)))
 
 
 def _new_inquiry_text(inquiry: Inquiry, rules: Rules) -> str:

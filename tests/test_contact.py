@@ -191,6 +191,18 @@ async def test_bad_opinions_are_refused_and_nothing_is_stored(db):
         assert (await s.scalars(select(Inquiry))).all() == []
 
 
+async def test_a_resident_writes_at_most_the_daily_limit(db):
+    world = await build_world(db)
+    for _ in range(RULES.per_day):
+        await write(db, world)
+    with pytest.raises(DomainError) as refused:
+        await write(db, world)
+    assert refused.value.params["count"] == RULES.per_day
+    assert refused.value.params["when"] == "2026-03-03 00:00"  # the next local day
+    async with db.session() as s:
+        assert len((await s.scalars(select(Inquiry))).all()) == RULES.per_day
+
+
 async def test_a_deputy_who_has_not_joined_is_covered_by_the_station_staff(db):
     world = await build_world(db)
     inquiry = await write(db, world, deputy=world.offline_deputy)
