@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.context import AppContext
@@ -35,6 +37,24 @@ def create_storage(ctx: AppContext) -> BaseStorage:
     return DatabaseStorage(ctx.db)
 
 
+class InOrderIsolation(BaseEventIsolation):
+    """Redis locks are not first come, first served, so a chat's updates (an album, the parts
+    of a long text) could be handled out of order; a local FIFO lock in front keeps the order."""
+
+    def __init__(self, shared: BaseEventIsolation) -> None:
+        self.local = SimpleEventIsolation()
+        self.shared = shared
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        async with self.local.lock(key), self.shared.lock(key):
+            yield
+
+    async def close(self) -> None:
+        await self.local.close()
+        await self.shared.close()
+
+
 def create_dispatcher(ctx: AppContext, storage: BaseStorage | None = None) -> Dispatcher:
     import handlers
 
@@ -45,7 +65,7 @@ def create_dispatcher(ctx: AppContext, storage: BaseStorage | None = None) -> Di
     if ctx.settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation
 
-        events_isolation = RedisEventIsolation.from_url(ctx.settings.redis_url)
+        events_isolation = InOrderIsolation(RedisEventIsolation.from_url(ctx.settings.redis_url))
     dp = Dispatcher(storage=storage, events_isolation=events_isolation, ctx=ctx)
     dp.update.outer_middleware(UnitOfWork(ctx))
     for router in handlers.routers():

@@ -1,0 +1,643 @@
+"""点单 for residents: the suggestion form, "My suggestions", and support through a share link.
+
+The form keeps everything in FSM data (stored in the database or Redis), so it survives
+a restart. Its steps: category, description, photos, station area, place, whether the
+name may be shown, then a preview with an edit button per step. Deputies enter the same
+form from `handlers.visits` with a source and a head count already in the data.
+
+Albums arrive as one update per photo. The dispatcher handles one chat's updates one at a
+time and in order (see `bot.app`), so each photo reads the list the previous one wrote and
+the first five are kept. One summary answers the whole album once it has stopped arriving.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import menu
+from bot.context import AppContext
+from bot.menu import MenuCb, back_to_menu_markup
+from bot.text import MESSAGE_LIMIT, clip, h
+from models import Deputy, Station, User
+from models.suggestions import Suggestion, SuggestionSource
+from services import suggestions
+from services.auth import Actor
+from services.errors import InvalidInput
+from services.i18n import N_, _, use_locale
+from services.suggestions import MAX_PHOTOS, Draft, Rules
+
+log = logging.getLogger(__name__)
+router = Router(name="suggest")
+menu.register("suggest", N_("Suggest a project"), "suggest", ("resident",), order=10)
+menu.register("my_suggestions", N_("My suggestions"), "suggest", ("resident",), order=20)
+
+RESIDENT = SuggestionSource.resident.value
+STEPS = ("category", "description", "photos", "station", "place", "name")
+STATIONS_PER_PAGE = 8
+MINE_SHOWN = 20
+ALBUM_QUIET_SECONDS = 0.8  # an album counts as complete after this long without a new photo
+SPLIT_WINDOW_SECONDS = 3  # parts of one over-long text arrive within this time of each other
+SPLIT_PART_MIN = MESSAGE_LIMIT - 100  # clients cut at a word boundary just below the limit
+# Commands pass through to the core handlers (/cancel, /menu) that come after this router.
+TYPED = F.text & ~F.text.startswith("/")
+NOT_COMMAND = ~F.text.startswith("/")
+
+
+class FormCb(CallbackData, prefix="sf"):
+    act: str  # cat | station | stpage | photos | nophotos | name | edit | confirm | drop
+    value: str = ""
+
+
+class MineCb(CallbackData, prefix="sm"):
+    id: int = 0  # 0: the list
+
+
+class SupportCb(CallbackData, prefix="sp"):
+    code: str
+
+
+class SuggestForm(StatesGroup):
+    category = State()
+    description = State()
+    photos = State()
+    station = State()
+    place = State()
+    name = State()
+    preview = State()
+
+
+# --- small rendering helpers (shared with handlers.pool and handlers.visits) -------------------
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def replace(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show the next screen in place of the pressed message (a new message if it cannot be edited)."""
+    await query.answer()
+    try:
+        await query.message.edit_text(clip(text), reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "not modified" not in str(error):
+            await query.message.answer(clip(text), reply_markup=markup)
+
+
+async def close_keyboard(query: CallbackQuery) -> None:
+    """The question was answered: take its buttons away so they cannot be pressed twice."""
+    await query.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def split_text(message: Message, state: FSMContext, limit: int) -> bool:
+    """Telegram clients cut a text over 4096 characters into full parts and a shorter last one,
+    sent together (and handled in order). Answer the first part once and drop the others, so no
+    fragment is taken as the answer."""
+    split_at = (await state.get_data()).get("split_at")
+    sent = message.date.timestamp()
+    full_part = len(message.text or "") >= SPLIT_PART_MIN
+    if split_at is not None and sent - split_at <= SPLIT_WINDOW_SECONDS:
+        await state.update_data(split_at=sent if full_part else None)  # the short part is the last
+        return True
+    if full_part:
+        await state.update_data(split_at=sent)
+        await message.answer(_("That text is longer than one Telegram message, so it arrived in parts. "
+                               "The limit here is {max} characters: please shorten it and send it again.", max=limit))
+        return True
+    return False
+
+
+def rules(ctx: AppContext) -> Rules:
+    settings = ctx.settings
+    return Rules(tuple(settings.suggestion_categories), settings.suggestions_per_day, settings.tz)
+
+
+def local_time(ctx: AppContext, moment: Any) -> str:
+    return moment.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def place_line(place_text: str, latitude: float | None, longitude: float | None) -> str:
+    parts = [h(place_text)] if place_text else []
+    if latitude is not None and longitude is not None:
+        parts.append(f"📍 {latitude:.5f}, {longitude:.5f}")
+    return " · ".join(parts) or "-"
+
+
+def detail_lines(category: str, description: str, station: str | None, place: str, photos: int) -> list[str]:
+    """The lines every view of a suggestion shares: what, where, how many photos."""
+    return [
+        _("Category: {category}", category=h(suggestions.category_label(category))),
+        _("Station area: {station}", station=h(station) if station else _("not chosen")),
+        _("Place: {place}", place=place),
+        _("Photos: {count}", count=photos),
+        "",
+        h(description),
+    ]
+
+
+async def has_stations(session: AsyncSession) -> bool:
+    return await session.scalar(select(Station.id).limit(1)) is not None
+
+
+async def station_name(session: AsyncSession, station_id: int | None) -> str | None:
+    station = await session.get(Station, station_id) if station_id else None
+    return station.name if station else None
+
+
+async def origin_line(session: AsyncSession, suggestion: Suggestion) -> str:
+    """Who brought it: the author if they allowed their name, or the deputy who logged it."""
+    if suggestion.deputy_id is not None:
+        deputy = await session.get(Deputy, suggestion.deputy_id)
+        return _("{source}: deputy {deputy}, raised by {count} residents",
+                 source=suggestions.source_label(suggestion.source), deputy=h(deputy.name if deputy else "-"),
+                 count=suggestion.raised_by)
+    name = await suggestions.author_name(session, suggestion)
+    return _("Suggested by {name}", name=h(name)) if name else _("Suggested by a resident who chose not to be named")
+
+
+# --- the form: entering and moving between steps ------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "suggest"))
+async def begin(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext, user: User,
+                state: FSMContext) -> None:
+    await suggestions.check_daily_limit(session, actor, rules(ctx), ctx.now())
+    await query.answer()
+    await start_form(query.message, state, session, ctx, user, {"source": RESIDENT})
+
+
+async def start_form(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User,
+                     data: dict[str, Any]) -> None:
+    """Begin at the category step with `data` (the source, and for deputies the head count)."""
+    await state.set_data({**data, "photos": []})
+    await ask("category", message, state, session, ctx, user)
+
+
+async def ask(step: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
+              user: User) -> None:
+    data = await state.get_data()
+    await state.set_state(getattr(SuggestForm, step))
+    if step == "category":
+        choices = [button(suggestions.category_label(key), FormCb(act="cat", value=str(i)))
+                   for i, key in enumerate(ctx.settings.suggestion_categories)]
+        await message.answer(_("Which kind of project do you suggest?"), reply_markup=keyboard(*pairs(choices)))
+    elif step == "description":
+        await message.answer(_("Describe what is needed and why, in your own words ({min} to {max} characters). "
+                               "You may send a photo with the description as its caption.",
+                               min=suggestions.DESCRIPTION_MIN, max=suggestions.DESCRIPTION_MAX))
+    elif step == "photos":
+        await message.answer(photos_prompt(len(data.get("photos", []))), reply_markup=photos_keyboard(data))
+    elif step == "station":
+        await message.answer(_("Which liaison station's area is it in?"),
+                             reply_markup=await stations_keyboard(session, 0))
+    elif step == "place":
+        location = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=_("📍 Send my location"), request_location=True)]],
+                                       resize_keyboard=True, one_time_keyboard=True)
+        await message.answer(_("Where exactly? Send the location (📎 → Location, or the button below), "
+                               "or type the village and street."), reply_markup=location)
+    elif step == "name":
+        await message.answer(
+            _("May we show your first name ({name}) with the suggestion when it is shared? "
+              "If not, it appears without a name.", name=h(user.first_name or "-")),
+            reply_markup=keyboard([button(_("Yes, show my name"), FormCb(act="name", value="1")),
+                                   button(_("No, without my name"), FormCb(act="name", value="0"))]))
+
+
+async def advance(done: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
+                  user: User) -> None:
+    """The step after `done`, or the preview when a single step was being edited."""
+    data = await state.get_data()
+    if data.get("editing") and done != "station":  # the station area and the place are edited together
+        await show_preview(message, state, session)
+        return
+    for step in STEPS[STEPS.index(done) + 1:] if done in STEPS else STEPS:
+        if step == "station" and ("station_id" in data or not await has_stations(session)):
+            continue
+        if step == "name" and data.get("source", RESIDENT) != RESIDENT:
+            continue
+        await ask(step, message, state, session, ctx, user)
+        return
+    await show_preview(message, state, session)
+
+
+def draft_from(data: dict[str, Any]) -> Draft:
+    return Draft(
+        category=data.get("category", ""), description=data.get("description", ""),
+        photos=[tuple(p) for p in data.get("photos", [])], station_id=data.get("station_id"),
+        place_text=data.get("place", ""), latitude=data.get("lat"), longitude=data.get("lon"),
+        show_name=bool(data.get("show_name")), source=data.get("source", RESIDENT),
+        raised_by=int(data.get("raised_by", 1)),
+    )
+
+
+async def show_preview(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    data = await state.get_data()
+    await state.set_state(SuggestForm.preview)
+    await state.update_data(editing=False)
+    draft = draft_from(data)
+    resident = draft.source == RESIDENT
+    lines = [_("<b>Please check your suggestion before sending it.</b>"), ""]
+    if not resident:
+        lines.append(_("Source: {source}, raised by {count} residents",
+                       source=suggestions.source_label(draft.source), count=draft.raised_by))
+    lines += detail_lines(draft.category, draft.description, await station_name(session, draft.station_id),
+                          place_line(draft.place_text, draft.latitude, draft.longitude), len(draft.photos))
+    if resident:
+        lines += ["", _("Your name is shown with it.") if draft.show_name else _("It is shown without your name.")]
+
+    def edit(label: str, step: str) -> InlineKeyboardButton:
+        return button(label, FormCb(act="edit", value=step))
+
+    own_rows = ([edit(_("Edit name choice"), "name")] if resident
+                else [edit(_("Edit source"), "source"), edit(_("Edit number of residents"), "count")])
+    await message.answer(clip("\n".join(lines)), reply_markup=keyboard(
+        [edit(_("Edit category"), "category"), edit(_("Edit description"), "description")],
+        [edit(_("Edit photos"), "photos"), edit(_("Edit place"), "station")],
+        own_rows,
+        [button(_("✅ Send"), FormCb(act="confirm"))],
+        [button(_("Discard"), FormCb(act="drop"))],
+    ))
+
+
+@router.callback_query(SuggestForm.preview, FormCb.filter((F.act == "edit") & F.value.in_(STEPS)))
+async def edit_step(query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession,
+                    ctx: AppContext, user: User) -> None:
+    await close_keyboard(query)
+    await state.update_data(editing=True)
+    step = callback_data.value
+    if step == "station" and not await has_stations(session):
+        step = "place"
+    await ask(step, query.message, state, session, ctx, user)
+
+
+@router.callback_query(SuggestForm.preview, FormCb.filter(F.act == "confirm"))
+async def confirm(query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor,
+                  ctx: AppContext) -> None:
+    made = await suggestions.submit(session, actor, rules(ctx), draft_from(await state.get_data()), ctx.now())
+    await state.clear()
+    await close_keyboard(query)
+    if made.source == RESIDENT:
+        text = _("Thank you! Your suggestion is registered as <b>{number}</b>.\n\n"
+                 "What happens next: the congress office reviews the suggestions, merges similar ones and builds "
+                 "the candidate pool; the deputies then vote on the livelihood projects at the people's congress. "
+                 "You will get a message here at every step.\n\n"
+                 "Ask your neighbours to support it with this link:\n{link}",
+                 number=made.number, link=ctx.deep_link(suggestions.SHARE_PREFIX + made.share_code))
+    else:
+        text = _("Logged as <b>{number}</b> ({source}, raised by {count} residents). It is in the staff queue now; "
+                 "you will get a message here at every step.", number=made.number,
+                 source=suggestions.source_label(made.source), count=made.raised_by)
+    await query.message.answer(text, reply_markup=back_to_menu_markup())
+
+
+@router.callback_query(SuggestForm.preview, FormCb.filter(F.act == "drop"))
+async def discard(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await close_keyboard(query)
+    await query.message.answer(_("Cancelled. Nothing was saved."), reply_markup=back_to_menu_markup())
+
+
+# --- category and description ----------------------------------------------------------------
+
+
+@router.callback_query(SuggestForm.category, FormCb.filter(F.act == "cat"))
+async def chose_category(query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession,
+                         ctx: AppContext, user: User) -> None:
+    categories = ctx.settings.suggestion_categories
+    index = int(callback_data.value) if callback_data.value.isdigit() else len(categories)
+    category = suggestions.clean_category(rules(ctx), categories[index] if index < len(categories) else "")
+    await state.update_data(category=category)
+    await close_keyboard(query)
+    await query.message.answer(_("Category: {category}", category=h(suggestions.category_label(category))))
+    await advance("category", query.message, state, session, ctx, user)
+
+
+@router.message(SuggestForm.description, TYPED)
+async def described(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User) -> None:
+    if await split_text(message, state, suggestions.DESCRIPTION_MAX):
+        return
+    await state.update_data(description=suggestions.clean_description(message.text))
+    await advance("description", message, state, session, ctx, user)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def photos_prompt(count: int) -> str:
+    return _("Send photos of the place, one by one or as an album: up to {max}, you have {count}. "
+             "Press Done when you have finished; photos are optional.", max=MAX_PHOTOS, count=count)
+
+
+def photos_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+    remove = [button(_("Remove the photos"), FormCb(act="nophotos"))] if data.get("photos") else []
+    return keyboard([button(_("Done"), FormCb(act="photos"))], remove)
+
+
+@dataclass
+class AlbumTally:
+    kept: int = 0
+    refused: int = 0
+    timer: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+_albums: dict[tuple[int, str], AlbumTally] = {}
+
+
+@router.message(StateFilter(SuggestForm.description, SuggestForm.photos), F.photo)
+async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> None:
+    best = message.photo[-1]
+    caption_error = None
+    data = await state.get_data()
+    photos = data.get("photos", [])
+    kept = len(photos) < MAX_PHOTOS
+    if kept:
+        photos.append([best.file_id, best.file_unique_id])
+    changes: dict[str, Any] = {"photos": photos}
+    at_description = await state.get_state() == SuggestForm.description.state
+    if at_description and message.caption:
+        try:
+            changes["description"] = suggestions.clean_description(message.caption)
+        except InvalidInput as error:
+            caption_error = error.localized()
+    await state.update_data(**changes)
+    if at_description and "description" in changes:
+        await state.set_state(SuggestForm.photos)  # the caption answered the description step
+    if caption_error:
+        await message.answer(caption_error)
+
+    async def report(kept_count: int, refused: int) -> None:
+        with use_locale(user.locale):
+            await report_photos(bot, message.chat.id, state, kept_count, refused)
+
+    if message.media_group_id:
+        tally_album((message.chat.id, message.media_group_id), kept, report)
+    else:
+        await report(int(kept), int(not kept))
+
+
+def tally_album(key: tuple[int, str], kept: bool, report: Callable[[int, int], Awaitable[None]]) -> None:
+    """Count one photo of an album; the report goes out once the album has stopped arriving."""
+    album = _albums.setdefault(key, AlbumTally())
+    album.kept += int(kept)
+    album.refused += int(not kept)
+    if album.timer is not None:
+        album.timer.cancel()
+    # The report outlives this update's unit of work: a fresh context keeps it off that closed session.
+    album.timer = asyncio.create_task(_report_when_quiet(key, report), context=contextvars.Context())
+
+
+async def _report_when_quiet(key: tuple[int, str], report: Callable[[int, int], Awaitable[None]]) -> None:
+    await asyncio.sleep(ALBUM_QUIET_SECONDS)
+    album = _albums.pop(key)
+    try:
+        await report(album.kept, album.refused)
+    except Exception:  # a background task: log it, the photos themselves are already saved
+        log.exception("album report for chat %s failed", key[0])
+
+
+async def report_photos(bot: Bot, chat_id: int, state: FSMContext, kept: int, refused: int) -> None:
+    """One answer for one photo or a whole album: what was kept, what was refused, and the way on."""
+    data = await state.get_data()
+    current = await state.get_state()
+    count = len(data.get("photos", []))
+    lines = [_("Photos saved: {count} of {max}.", count=count, max=MAX_PHOTOS)] if kept else []
+    if refused:
+        lines.append(_("{refused} more photos were not added: a suggestion holds at most {max}.",
+                       refused=refused, max=MAX_PHOTOS))
+    markup = None
+    if current == SuggestForm.description.state:
+        lines.append(_("Now please describe the need in words."))
+    elif current == SuggestForm.photos.state:
+        lines.append(photos_prompt(count))
+        markup = photos_keyboard(data)
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
+
+
+@router.callback_query(SuggestForm.photos, FormCb.filter(F.act == "photos"))
+async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, ctx: AppContext,
+                      user: User) -> None:
+    await close_keyboard(query)
+    await advance("photos", query.message, state, session, ctx, user)
+
+
+@router.callback_query(SuggestForm.photos, FormCb.filter(F.act == "nophotos"))
+async def photos_removed(query: CallbackQuery, state: FSMContext) -> None:
+    await state.update_data(photos=[])
+    await replace(query, _("The photos were removed.") + "\n" + photos_prompt(0), photos_keyboard({}))
+
+
+@router.message(SuggestForm.photos, F.document.mime_type.startswith("image/"))
+async def photo_as_file(message: Message) -> None:
+    await message.answer(_("Please send the picture as a photo, not as a file."))
+
+
+@router.message(SuggestForm.photos, NOT_COMMAND)
+async def not_a_photo(message: Message, state: FSMContext) -> None:
+    await message.answer(_("That is not a photo. Send a photo, or press Done to go on."),
+                         reply_markup=photos_keyboard(await state.get_data()))
+
+
+# --- station area and place ---------------------------------------------------------------------
+
+
+async def stations_keyboard(session: AsyncSession, page: int) -> InlineKeyboardMarkup:
+    stations = list(await session.scalars(select(Station).order_by(Station.name, Station.id)))
+    pages = max(1, -(-len(stations) // STATIONS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = stations[page * STATIONS_PER_PAGE:(page + 1) * STATIONS_PER_PAGE]
+    choices = [button(f"{s.name} · {s.area}" if s.area else s.name, FormCb(act="station", value=str(s.id)))
+               for s in shown]
+    nav = []
+    if page > 0:
+        nav.append(button(_("‹ Previous"), FormCb(act="stpage", value=str(page - 1))))
+    if page + 1 < pages:
+        nav.append(button(_("Next ›"), FormCb(act="stpage", value=str(page + 1))))
+    return keyboard(*([c] for c in choices), nav, [button(_("Other / not sure"), FormCb(act="station", value="0"))])
+
+
+@router.callback_query(SuggestForm.station, FormCb.filter(F.act == "stpage"))
+async def station_page(query: CallbackQuery, callback_data: FormCb, session: AsyncSession) -> None:
+    await query.answer()
+    page = int(callback_data.value) if callback_data.value.isdigit() else 0
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=await stations_keyboard(session, page))
+
+
+@router.callback_query(SuggestForm.station, FormCb.filter(F.act == "station"))
+async def chose_station(query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession,
+                        ctx: AppContext, user: User) -> None:
+    station_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+    station = await session.get(Station, station_id) if station_id else None
+    await state.update_data(station_id=station.id if station else None)
+    await close_keyboard(query)
+    await query.message.answer(_("Station area: {station}", station=h(station.name) if station else _("not chosen")))
+    await advance("station", query.message, state, session, ctx, user)
+
+
+@router.message(SuggestForm.place, F.location)
+async def located(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User) -> None:
+    latitude, longitude = suggestions.clean_location(message.location.latitude, message.location.longitude)
+    place = message.venue.title if message.venue else ""
+    await state.update_data(lat=latitude, lon=longitude, place=place)
+    await placed(message, state, session, ctx, user)
+
+
+@router.message(SuggestForm.place, TYPED)
+async def typed_place(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User) -> None:
+    if await split_text(message, state, suggestions.PLACE_MAX):
+        return
+    await state.update_data(place=suggestions.clean_place(message.text), lat=None, lon=None)
+    await placed(message, state, session, ctx, user)
+
+
+async def placed(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User) -> None:
+    data = await state.get_data()
+    await message.answer(_("Place: {place}", place=place_line(data.get("place", ""), data.get("lat"), data.get("lon"))),
+                         reply_markup=ReplyKeyboardRemove())
+    await advance("place", message, state, session, ctx, user)
+
+
+# --- name -------------------------------------------------------------------------------------
+
+
+@router.callback_query(SuggestForm.name, FormCb.filter(F.act == "name"))
+async def chose_name(query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession,
+                     ctx: AppContext, user: User) -> None:
+    await state.update_data(show_name=callback_data.value == "1")
+    await close_keyboard(query)
+    await advance("name", query.message, state, session, ctx, user)
+
+
+# --- whatever else arrives inside the form -----------------------------------------------------
+
+HINTS = {
+    SuggestForm.category.state: N_("Please choose a category with the buttons above, or send /cancel."),
+    SuggestForm.description.state: N_("Please describe the need as a text message, or send /cancel."),
+    SuggestForm.station.state: N_("Please choose the station area with the buttons above, or send /cancel."),
+    SuggestForm.place.state: N_("Please send a location or type the village and street, or send /cancel."),
+    SuggestForm.name.state: N_("Please answer with the buttons above, or send /cancel."),
+    SuggestForm.preview.state: N_("Please use the buttons under the preview: send it, edit a step or discard it."),
+}
+
+
+@router.message(StateFilter(SuggestForm), NOT_COMMAND)
+async def unexpected(message: Message, state: FSMContext) -> None:
+    await message.answer(_(HINTS.get(await state.get_state() or "", HINTS[SuggestForm.preview.state])))
+
+
+# --- my suggestions ----------------------------------------------------------------------------
+
+
+@router.callback_query(MenuCb.filter(F.key == "my_suggestions"))
+@router.callback_query(MineCb.filter(F.id == 0))
+async def my_list(query: CallbackQuery, session: AsyncSession, actor: Actor) -> None:
+    mine = await suggestions.mine(session, actor, MINE_SHOWN)
+    if not mine:
+        await replace(query, _("You have not sent any suggestions yet."), keyboard(
+            [InlineKeyboardButton(text=_("Suggest a project"), callback_data=MenuCb(key="suggest").pack())],
+            [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+        return
+    counts = await suggestions.support_counts(session, [s.id for s in mine])
+    lines = [_("<b>My suggestions</b> (newest first)"), ""]
+    for s in mine:
+        lines.append(_("{number} · {category} · {status} · supporters: {supporters}", number=s.number,
+                       category=h(suggestions.category_label(s.category)), status=suggestions.status_label(s.status),
+                       supporters=counts.get(s.id, 0)))
+    rows = [[button(s.number or "", MineCb(id=s.id))] for s in mine]
+    await replace(query, "\n".join(lines), keyboard(
+        *rows, [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+
+
+@router.callback_query(MineCb.filter(F.id > 0))
+async def my_one(query: CallbackQuery, callback_data: MineCb, session: AsyncSession, actor: Actor,
+                 ctx: AppContext) -> None:
+    s = await suggestions.own(session, actor, callback_data.id)
+    history = await suggestions.history(session, s.id)
+    photos = await suggestions.photos(session, s.id)
+    lines = [_("<b>{number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
+             _("Supporters: {count}", count=await suggestions.support_count(session, s.id)),
+             await origin_line(session, s)]
+    lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
+                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+    lines += ["", _("<b>History</b>")]
+    for event in history:
+        line = f"{local_time(ctx, event.at)} · {suggestions.status_label(event.status or '')}"
+        lines.append(line + (f": {h(suggestions.event_text(event))}" if event.text else ""))
+    question = await suggestions.open_question(session, s.id)
+    if question is not None:
+        lines += ["", _("<b>Question from the congress office:</b> {question}\n"
+                        "Answer it with the button under the question message.", question=h(question.question))]
+    if suggestions.supportable(s):
+        lines += ["", _("Share link for support: {link}", link=ctx.deep_link(suggestions.SHARE_PREFIX + s.share_code))]
+    await replace(query, "\n".join(lines), keyboard(
+        [button(_("« My suggestions"), MineCb(id=0))],
+        [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+
+
+# --- support through a share link ----------------------------------------------------------------
+
+
+async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tuple[str, InlineKeyboardMarkup]:
+    photos = await suggestions.photos(session, s.id)
+    count = await suggestions.support_count(session, s.id)
+    lines = [_("<b>Suggestion {number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
+             await origin_line(session, s), _("Supporters: {count}", count=count)]
+    lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
+                          place_line(s.place_text, None, None), len(photos))
+    rows = []
+    if s.author_id == actor.id:
+        lines += ["", _("This is your own suggestion. Share the link so that neighbours can support it.")]
+    elif await suggestions.supports(session, actor, s.id):
+        lines += ["", _("You support this suggestion. Thank you!")]
+    elif suggestions.supportable(s):
+        rows.append([button(_("👍 Support this suggestion"), SupportCb(code=s.share_code))])
+    rows.append([InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())])
+    return clip("\n".join(lines)), keyboard(*rows)
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.startswith(suggestions.SHARE_PREFIX)))
+async def open_shared(message: Message, command: CommandObject, session: AsyncSession, actor: Actor) -> None:
+    s = await suggestions.by_share_code(session, command.args.removeprefix(suggestions.SHARE_PREFIX))
+    text, markup = await shared_card(session, actor, s)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SupportCb.filter())
+async def add_support(query: CallbackQuery, callback_data: SupportCb, session: AsyncSession, actor: Actor,
+                      ctx: AppContext) -> None:
+    await suggestions.support(session, actor, callback_data.code, ctx.now())
+    s = await suggestions.by_share_code(session, callback_data.code)
+    text, markup = await shared_card(session, actor, s)
+    await replace(query, text, markup)
