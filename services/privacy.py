@@ -7,6 +7,7 @@ transaction, so a new feature cannot forget the privacy promise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Awaitable, Callable
 
 from sqlalchemy import delete, func, select
@@ -22,6 +23,8 @@ Erase = Callable[[AsyncSession, int], Awaitable[None]]
 
 @dataclass(frozen=True)
 class DataSection:
+    """`describe` returns lines ready for an HTML message: user-provided values escaped."""
+
     name: str
     describe: Describe
     erase: Erase
@@ -65,9 +68,9 @@ async def _describe_profile(session: AsyncSession, user_id: int) -> list[str]:
         return []
     return [
         _("Profile: Telegram id {id}, name {name}, language {locale}, first contact {since}.",
-          id=user.id, name=user.first_name or "-", locale=user.locale,
+          id=user.id, name=escape(user.first_name or "-"), locale=user.locale,
           since=user.created_at.date().isoformat()),
-        *([_("Phone number you shared: {phone}", phone=user.phone)] if user.phone else []),
+        *([_("Phone number you shared: {phone}", phone=escape(user.phone))] if user.phone else []),
     ]
 
 

@@ -131,13 +131,13 @@ async def test_a_failing_command_menu_does_not_stop_the_bot(tg, start_bot):
 
 
 async def test_mydata_shows_and_deletes_what_is_stored(tg, bot, db):
-    user = tg.user(language_code="en", first_name="Mei")
+    user = tg.user(language_code="en", first_name="Mei <b>&")
     await user.send("/start")
     await user.expect("Welcome")
     await user.expect("Main menu")
     await user.send("/mydata")
     shown = await user.expect("what Minsheng bot stores about you")
-    assert f"Telegram id {user.id}, name Mei" in shown.text
+    assert f"Telegram id {user.id}, name Mei <b>&" in shown.text  # a name is text, never markup
     await user.press("Delete my data")
     await user.expect("Delete everything")
     await user.press("Yes, delete")
