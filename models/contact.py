@@ -48,13 +48,21 @@ class InquiryStatus(StrEnum):
     withdrawn = "withdrawn"  # the resident deleted their data before an answer
 
 
+_HELD = sa.text("slot_id IS NOT NULL AND status IN ('open', 'answered', 'accepted')")
+
+
 class Inquiry(SQLModel, table=True):
     """A resident's opinion or meeting request to one deputy, reached through a code.
 
     The receiving deputy owns it (first-contact responsibility) until staff reassign
     it. `resident_id` is never shown to deputies: they see `resident_alias` only.
     After the resident erases their data the row stays, emptied, for the statistics.
+    A reception slot is held by at most one pending meeting request (a unique index).
     """
+
+    __table_args__ = (
+        sa.Index("uq_inquiry_held_slot", "slot_id", unique=True, sqlite_where=_HELD, postgresql_where=_HELD),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(default="", max_length=20, index=True)  # DB-2026-000123, set after insert

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deputy
@@ -158,7 +159,9 @@ async def request(session: AsyncSession, actor: Actor, deputy_id: int, now: date
     if (slot_id is None) == (proposed_at is None):
         raise InvalidInput()
     if slot_id is not None:
-        slot = await session.get(ReceptionSlot, slot_id)
+        # On PostgreSQL the row lock makes a second booking wait and then see the first; on
+        # SQLite the unique index on held slots refuses it at insert (see models.contact).
+        slot = await session.get(ReceptionSlot, slot_id, with_for_update=True)
         if slot is None or slot.deputy_id != deputy_id or slot.starts_at <= now:
             raise NotFound(N_("This slot is no longer offered. Please choose another one."))
         if await _holder(session, slot.id) is not None:
@@ -166,8 +169,11 @@ async def request(session: AsyncSession, actor: Actor, deputy_id: int, now: date
         proposed_at = slot.starts_at
     elif not now < proposed_at <= now + HORIZON:
         raise InvalidInput(HINT)
-    return await open_inquiry(session, actor, deputy_id, now, rules, kind=InquiryKind.meeting,
-                              text=clean_topic(topic), meeting_at=proposed_at, slot_id=slot_id)
+    try:
+        return await open_inquiry(session, actor, deputy_id, now, rules, kind=InquiryKind.meeting,
+                                  text=clean_topic(topic), meeting_at=proposed_at, slot_id=slot_id)
+    except IntegrityError:
+        raise DomainError(N_("Someone has just booked this slot. Please choose another one.")) from None
 
 
 async def _meeting(session: AsyncSession, actor: Actor, inquiry_id: int) -> Inquiry:

@@ -365,6 +365,22 @@ async def test_a_booked_slot_is_held_and_freed_when_declined(db):
     assert "那天开会" in (await notifications(db, World.RESIDENT))[-1].text
 
 
+async def test_two_residents_racing_for_one_slot_cannot_both_get_it(db):
+    world = await build_world(db)
+    async with db.session() as s:
+        slot = await meetings.add_slot(s, await actor(s, World.DEPUTY_USER), "2026-03-05 14:00", MONDAY, RULES)
+
+    async def book(resident: int):  # noqa: ANN202
+        async with db.session() as s:
+            return await meetings.request(s, await actor(s, resident), world.deputy, MONDAY, RULES, slot_id=slot.id)
+
+    results = await asyncio.gather(book(World.RESIDENT), book(World.OTHER_RESIDENT), return_exceptions=True)
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
+    async with db.session() as s:
+        holders = (await s.scalars(select(Inquiry).where(Inquiry.slot_id == slot.id))).all()
+    assert len(holders) == 1
+
+
 async def test_accepting_and_moving_a_meeting(db):
     world = await build_world(db)
     async with db.session() as s:

@@ -88,6 +88,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inquiry_resident_id'), ['resident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inquiry_station_id'), ['station_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inquiry_status'), ['status'], unique=False)
+        batch_op.create_index('uq_inquiry_held_slot', ['slot_id'], unique=True,
+                              sqlite_where=sa.text("slot_id IS NOT NULL AND status IN ('open', 'answered', 'accepted')"), postgresql_where=sa.text("slot_id IS NOT NULL AND status IN ('open', 'answered', 'accepted')"))
 
     op.create_table('inquirymessage',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,6 +116,7 @@ def downgrade() -> None:
     op.drop_table('inquirymessage')
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inquiry_status'))
+        batch_op.drop_index('uq_inquiry_held_slot')
         batch_op.drop_index(batch_op.f('ix_inquiry_station_id'))
         batch_op.drop_index(batch_op.f('ix_inquiry_resident_id'))
         batch_op.drop_index(batch_op.f('ix_inquiry_number'))
