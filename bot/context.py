@@ -22,6 +22,10 @@ class AppContext:
     def now(self) -> datetime:
         return self.clock()
 
+    def local_time(self, moment: datetime) -> str:
+        """A moment as users read it: minutes, in the congress's time zone."""
+        return moment.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M")
+
     def ring_outbox(self) -> None:
         """Tell the in-process sender that new notifications are waiting."""
         self.outbox_bell.set()

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
+from bot.keyboards import Row, button, markup
 from services.auth import Actor
 from services.i18n import N_, _
 
@@ -80,19 +81,22 @@ def menu_text(actor: Actor) -> str:
 
 def menu_markup(actor: Actor, section: str | None = None) -> InlineKeyboardMarkup:
     entries = [e for e in visible(actor) if section is None or e.section == section]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[Row] = []
     for entry in entries:
-        button = InlineKeyboardButton(text=_(entry.label), callback_data=MenuCb(key=entry.key).pack())
+        entry_button = button(_(entry.label), MenuCb(key=entry.key))
         if rows and len(rows[-1]) == 1 and len(_(entry.label)) <= 12 and len(rows[-1][0].text) <= 12:
-            rows[-1].append(button)
+            rows[-1].append(entry_button)
         else:
-            rows.append([button])
+            rows.append([entry_button])
     if section is not None:
-        rows.append([InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        rows.append(home_row())
+    return markup(*rows)
+
+
+def home_row() -> Row:
+    """« Main menu: the way back from any screen (handled by handlers.start)."""
+    return [button(_("« Main menu"), MenuCb(key="home"))]
 
 
 def back_to_menu_markup() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())
-    ]])
+    return markup(home_row())

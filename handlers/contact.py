@@ -15,28 +15,27 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
-    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
+    CallbackQuery, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
+from bot.forms import NOT_COMMAND, TYPED, ask, enter_form
+from bot.keyboards import button, markup
 from bot.menu import MenuCb
-from bot.text import clip, h
+from bot.text import h
+from handlers.views.inquiries import thread_text
 from models import Deputy, Station
-from models.contact import InquiryKind, InquiryStatus
 from services import deputy_codes, directory, inquiries, meetings
 from services.auth import Actor
 from services.errors import NotFound
 from services.i18n import N_, _
-from services.inquiries import Draft, Rules, ThreadView
+from services.inquiries import Draft, Rules
 
 router = Router(name="contact")
 menu.register("find_deputy", N_("Find my deputy"), "suggest", ("resident",), order=30)
 menu.register("my_threads", N_("My messages to deputies"), "suggest", ("resident",), order=31)
-
-TYPED = F.text & ~F.text.startswith("/")  # commands go on to /cancel, /menu...
 
 
 class CardCb(CallbackData, prefix="dc"):
@@ -74,24 +73,8 @@ class ThreadForm(StatesGroup):
     phone = State()
 
 
-def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def _button(text: str, data: CallbackData) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=text, callback_data=data.pack())]
-
-
 def _rules(ctx: AppContext) -> Rules:
     return Rules.of(ctx.settings)
-
-
-async def enter_form(state: FSMContext, form_state: State, **data: object) -> None:
-    """Start a form afresh: whatever form was open is left, `data` is what the steps need."""
-    await state.clear()
-    await state.set_state(form_state)
-    if data:
-        await state.update_data(**data)
 
 
 # --- scanning and finding a deputy -------------------------------------------------------------
@@ -108,8 +91,8 @@ async def scan(message: Message, command: CommandObject, session: AsyncSession, 
             station, payload = found.station_now
             lines.append(_("The deputies of {station} can be reached here: {link}", station=h(station.name),
                            link=ctx.deep_link(payload)))
-        await message.answer("\n\n".join(lines), reply_markup=_markup(_button(_("Find my deputy"),
-                                                                               MenuCb(key="find_deputy"))))
+        await message.answer("\n\n".join(lines),
+                             reply_markup=markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))]))
     elif found.deputy is not None:
         await _show_card(message, session, ctx, found.deputy.id)
     else:
@@ -133,9 +116,9 @@ async def _show_card(message: Message, session: AsyncSession, ctx: AppContext, d
                         if card.promptness.median_days is not None else ""))
     lines.append(_("You can write to this deputy or ask to meet them. The deputy will not see your Telegram "
                    "name or account."))
-    await message.answer("\n".join(lines), reply_markup=_markup(
-        _button(_("Write an opinion"), CardCb(action="write", deputy_id=deputy.id)),
-        _button(_("Book a meeting"), CardCb(action="book", deputy_id=deputy.id)),
+    await message.answer("\n".join(lines), reply_markup=markup(
+        [button(_("Write an opinion"), CardCb(action="write", deputy_id=deputy.id))],
+        [button(_("Book a meeting"), CardCb(action="book", deputy_id=deputy.id))],
     ))
 
 
@@ -146,8 +129,8 @@ async def _show_station(message: Message, session: AsyncSession, station_id: int
         await message.answer(_("No deputy of {station} can be reached through the bot yet.", station=h(station.name)))
         return
     await message.answer(_("Deputies of {station}. Whom would you like to contact?", station=h(station.name)),
-                         reply_markup=_markup(*(_button(d.name, CardCb(action="card", deputy_id=d.id))
-                                                for d in deputies[:90])))
+                         reply_markup=markup(*([button(d.name, CardCb(action="card", deputy_id=d.id))]
+                                               for d in deputies[:90])))
 
 
 @router.callback_query(MenuCb.filter(F.key == "find_deputy"))
@@ -158,8 +141,8 @@ async def find_deputy(query: CallbackQuery, session: AsyncSession, state: FSMCon
     if not stations:
         await query.message.answer(_("No liaison station has been set up yet."))
         return
-    await query.message.answer(_("Choose your liaison station:"), reply_markup=_markup(
-        *(_button(s.name, StationPickCb(station_id=s.id)) for s in stations[:90])))
+    await query.message.answer(_("Choose your liaison station:"), reply_markup=markup(
+        *([button(s.name, StationPickCb(station_id=s.id))] for s in stations[:90])))
 
 
 @router.callback_query(StationPickCb.filter())
@@ -185,10 +168,13 @@ async def open_card(query: CallbackQuery, callback_data: CardCb, session: AsyncS
 async def start_opinion(query: CallbackQuery, callback_data: CardCb, session: AsyncSession,
                         state: FSMContext) -> None:
     deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
-    await enter_form(state, OpinionForm.text, deputy_id=deputy.id, photos=[])
-    await query.answer()
-    await query.message.answer(_("Write your opinion to deputy {deputy} in one message (up to {max} characters). "
-                                 "Send /cancel to stop.", deputy=h(deputy.name), max=inquiries.TEXT_MAX))
+    prompt = _("Write your opinion to deputy {deputy} in one message (up to {max} characters). Send /cancel to stop.",
+               deputy=h(deputy.name), max=inquiries.TEXT_MAX)
+    await ask(query, state, OpinionForm.text, prompt, deputy_id=deputy.id, photos=[])
+
+
+def _continue_markup() -> InlineKeyboardMarkup:
+    return markup([button(_("Continue"), StepCb(step="photos_done"))])
 
 
 @router.message(OpinionForm.text, TYPED)
@@ -197,7 +183,7 @@ async def opinion_text(message: Message, state: FSMContext) -> None:
     await state.set_state(OpinionForm.photos)
     await message.answer(_("You can add up to {max} photos now, one by one or as an album. Press Continue when "
                            "you are done, or if you have none.", max=inquiries.PHOTOS_MAX),
-                         reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+                         reply_markup=_continue_markup())
 
 
 @router.message(OpinionForm.photos, F.photo)
@@ -206,12 +192,12 @@ async def opinion_photo(message: Message, state: FSMContext) -> None:
     if len(photos) >= inquiries.PHOTOS_MAX:
         await message.answer(_("You have already attached {max} photos; this one was not added.",
                                max=inquiries.PHOTOS_MAX),
-                             reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+                             reply_markup=_continue_markup())
         return
     photos.append(message.photo[-1].file_id)
     await state.update_data(photos=photos)
     await message.answer(_("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX),
-                         reply_markup=_markup(_button(_("Continue"), StepCb(step="photos_done"))))
+                         reply_markup=_continue_markup())
 
 
 @router.callback_query(OpinionForm.photos, StepCb.filter(F.step == "photos_done"))
@@ -220,8 +206,7 @@ async def photos_done(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await query.message.answer(_("If a place matters, send its location (paperclip → Location). Otherwise press "
                                  "Send without location."),
-                               reply_markup=_markup(_button(_("Send without location"),
-                                                            StepCb(step="no_location"))))
+                               reply_markup=markup([button(_("Send without location"), StepCb(step="no_location"))]))
 
 
 @router.message(OpinionForm.location, F.location)
@@ -254,8 +239,8 @@ async def _submit_opinion(message: Message, session: AsyncSession, actor: Actor,
 
 
 def _thread_markup(inquiry_id: int) -> InlineKeyboardMarkup:
-    return _markup(_button(_("Share my phone number with the deputy"), ThreadCb(action="phone", inquiry_id=inquiry_id)),
-                   _button(_("My messages to deputies"), MenuCb(key="my_threads")))
+    return markup([button(_("Share my phone number with the deputy"), ThreadCb(action="phone", inquiry_id=inquiry_id))],
+                  [button(_("My messages to deputies"), MenuCb(key="my_threads"))])
 
 
 # --- booking a meeting -------------------------------------------------------------------------
@@ -274,10 +259,10 @@ async def start_meeting(query: CallbackQuery, callback_data: CardCb, session: As
     rules = _rules(ctx)
     await query.message.answer(
         _("Choose a time deputy {deputy} offers, or propose your own:", deputy=h(deputy.name)),
-        reply_markup=_markup(
-            *(_button(rules.local(s.starts_at) + (f" · {s.place}" if s.place else ""),
-                      CardCb(action="slot", deputy_id=deputy.id, slot_id=s.id)) for s in slots),
-            _button(_("Propose another time"), CardCb(action="propose", deputy_id=deputy.id))))
+        reply_markup=markup(
+            *([button(rules.local(s.starts_at) + (f" · {s.place}" if s.place else ""),
+                      CardCb(action="slot", deputy_id=deputy.id, slot_id=s.id))] for s in slots),
+            [button(_("Propose another time"), CardCb(action="propose", deputy_id=deputy.id))]))
 
 
 async def _ask_time(message: Message, state: FSMContext, deputy: Deputy) -> None:
@@ -312,7 +297,7 @@ async def pick_slot(query: CallbackQuery, callback_data: CardCb, session: AsyncS
 
 async def _ask_topic(message: Message) -> None:
     await message.answer(_("What would you like to talk about? Write a short line, or press Skip."),
-                         reply_markup=_markup(_button(_("Skip"), StepCb(step="no_topic"))))
+                         reply_markup=markup([button(_("Skip"), StepCb(step="no_topic"))]))
 
 
 @router.message(MeetingForm.topic, TYPED)
@@ -356,9 +341,9 @@ async def my_threads(query: CallbackQuery, session: AsyncSession, actor: Actor, 
         await query.message.answer(_("You have not written to a deputy yet. Scan a deputy's QR code, or use "
                                      "Find my deputy."), reply_markup=menu.back_to_menu_markup())
         return
-    await query.message.answer(_("Your messages to deputies, newest first:"), reply_markup=_markup(
-        *(_button(f"{inquiry.number} · {deputy.name} · {inquiries.status_label(inquiry)}",
-                  ThreadCb(action="view", inquiry_id=inquiry.id)) for inquiry, deputy in rows)))
+    await query.message.answer(_("Your messages to deputies, newest first:"), reply_markup=markup(
+        *([button(f"{inquiry.number} · {deputy.name} · {inquiries.status_label(inquiry)}",
+                  ThreadCb(action="view", inquiry_id=inquiry.id))] for inquiry, deputy in rows)))
 
 
 @router.callback_query(ThreadCb.filter(F.action == "view"))
@@ -367,44 +352,10 @@ async def view_thread(query: CallbackQuery, callback_data: ThreadCb, session: As
     inquiry = await inquiries.resident_inquiry(session, actor, callback_data.inquiry_id)
     view = await inquiries.thread(session, actor, inquiry.id)
     await query.answer()
-    await query.message.answer(thread_text(view, _rules(ctx), "resident"), reply_markup=_markup(
-        _button(_("Reply"), ThreadCb(action="reply", inquiry_id=inquiry.id)),
-        *([] if inquiry.shared_phone else [_button(_("Share my phone number with the deputy"),
-                                                   ThreadCb(action="phone", inquiry_id=inquiry.id))])))
-
-
-def thread_text(view: ThreadView, rules: Rules, viewer: str) -> str:
-    """An inquiry and its thread as its resident, its deputy or staff (`viewer`) read it.
-
-    Only the resident's alias is shown, never who they are on Telegram.
-    """
-    inquiry = view.inquiry
-    deputy = h(view.deputy.name)
-    kind = _("meeting request") if inquiry.kind == InquiryKind.meeting else _("opinion")
-    heading = [_("<b>{number}</b> to deputy {deputy} · {status}", number=inquiry.number, deputy=deputy,
-                 status=inquiries.status_label(inquiry)),
-               kind + " · " + _("Received {day}", day=rules.local(inquiry.created_at))
-               + (" · " + _("due {day}", day=inquiry.due_on.isoformat())
-                  if inquiry.status == InquiryStatus.open and inquiry.due_on else "")]
-    if inquiry.meeting_at is not None:
-        heading.append(_("Meeting time: {when}", when=rules.local(inquiry.meeting_at)))
-    if inquiry.referral_platform:
-        heading.append(_("Referred to: {platform}", platform=inquiries.platform_label(inquiry.referral_platform))
-                       + "\n" + _("Note from the deputy: {note}", note=h(inquiry.referral_note)))
-    if inquiry.latitude is not None:
-        heading.append(_("Location: {place}", place=inquiries.location_link(inquiry.latitude, inquiry.longitude)))
-    if inquiry.shared_phone and viewer != "resident":
-        heading.append(_("Phone shared by the resident: {phone}", phone=h(inquiry.shared_phone)))
-
-    def author(who: str) -> str:
-        if who == "resident":
-            return _("You") if viewer == "resident" else inquiries.resident_name(inquiry)
-        return _("You") if viewer == "deputy" else _("Deputy {deputy}", deputy=deputy)
-
-    first = h(inquiry.text) if inquiry.text else _("(no text)")
-    said = [f"{author('resident')}, {rules.local(inquiry.created_at)}:\n{first}"]
-    said += [f"{author(m.author)}, {rules.local(m.created_at)}:\n{h(m.text)}" for m in view.messages]
-    return clip("\n\n".join(["\n".join(heading), *said]))
+    await query.message.answer(thread_text(view, _rules(ctx), "resident"), reply_markup=markup(
+        [button(_("Reply"), ThreadCb(action="reply", inquiry_id=inquiry.id))],
+        [] if inquiry.shared_phone else [button(_("Share my phone number with the deputy"),
+                                                ThreadCb(action="phone", inquiry_id=inquiry.id))]))
 
 
 @router.callback_query(ThreadCb.filter(F.action.in_({"reply", "phone"})))
@@ -467,6 +418,6 @@ HINTS = {
 }
 
 
-@router.message(StateFilter(*HINTS), ~F.text.startswith("/"))
+@router.message(StateFilter(*HINTS), NOT_COMMAND)
 async def form_hint(message: Message, state: FSMContext) -> None:
     await message.answer(_(HINTS[await state.get_state()]) + "\n" + _("Send /cancel to stop."))

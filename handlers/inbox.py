@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
+from bot.forms import NOT_COMMAND, TYPED, ask
+from bot.keyboards import Row, button, markup
 from bot.menu import MenuCb
 from bot.text import clip, h
-from handlers.contact import enter_form, thread_text
+from handlers.views.inquiries import thread_text
 from models.contact import Inquiry, InquiryKind, InquiryStatus
 from services import contact_stats, inquiries, meetings
 from services.auth import Actor
@@ -33,9 +35,6 @@ from services.inquiries import Rules
 router = Router(name="inbox")
 menu.register("inbox", N_("My inbox"), "office", ("deputy",), order=5)
 menu.register("reception", N_("Reception hours and slots"), "office", ("deputy",), order=6)
-
-TYPED = F.text & ~F.text.startswith("/")
-
 
 class InboxCb(CallbackData, prefix=inquiries.INBOX_PREFIX):
     action: str  # open | reply | resolve | refer | accept | decline | move
@@ -61,12 +60,8 @@ class InboxForm(StatesGroup):
     slot = State()
 
 
-def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
+def _inbox_row() -> Row:
+    return [button(_("« My inbox"), MenuCb(key="inbox"))]
 
 
 def _when_due(ctx: AppContext, due_at: datetime) -> str:
@@ -90,15 +85,14 @@ async def show_inbox(query: CallbackQuery, session: AsyncSession, actor: Actor, 
     for item in items:
         inquiry = item.inquiry
         state_text = _when_due(ctx, item.due_at) if item.due_at else inquiries.status_label(inquiry)
-        rows.append([_button(f"{inquiry.number} · {inquiries.resident_name(inquiry)} · {state_text}",
-                             InboxCb(action="open", inquiry_id=inquiry.id))])
-    await query.message.answer(_("Messages from residents, the most urgent first:"),
-                               reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+        rows.append([button(f"{inquiry.number} · {inquiries.resident_name(inquiry)} · {state_text}",
+                            InboxCb(action="open", inquiry_id=inquiry.id))])
+    await query.message.answer(_("Messages from residents, the most urgent first:"), reply_markup=markup(*rows))
 
 
 def _actions(inquiry: Inquiry) -> InlineKeyboardMarkup:
     def act(label: str, action: str) -> InlineKeyboardButton:
-        return _button(label, InboxCb(action=action, inquiry_id=inquiry.id))
+        return button(label, InboxCb(action=action, inquiry_id=inquiry.id))
 
     rows = [[act(_("Reply"), "reply")]]
     if inquiry.kind == InquiryKind.meeting and inquiry.status in meetings.MEETING_PENDING:
@@ -107,8 +101,7 @@ def _actions(inquiry: Inquiry) -> InlineKeyboardMarkup:
         rows.append([act(_("Refer to a platform"), "refer")])
     if inquiry.status != InquiryStatus.resolved:
         rows.append([act(_("Mark resolved"), "resolve")])
-    rows.append([InlineKeyboardButton(text=_("« My inbox"), callback_data=MenuCb(key="inbox").pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return markup(*rows, _inbox_row())
 
 
 @router.callback_query(InboxCb.filter(F.action == "open"))
@@ -138,9 +131,8 @@ async def ask_text(query: CallbackQuery, callback_data: InboxCb, session: AsyncS
                    state: FSMContext) -> None:
     inquiry = await inquiries.deputy_inquiry(session, actor, callback_data.inquiry_id)
     form_state, prompt = PROMPTS[callback_data.action]
-    await enter_form(state, form_state, inquiry_id=inquiry.id)
-    await query.answer()
-    await query.message.answer(_(prompt, resident=inquiries.resident_name(inquiry)) + "\n" + _("Send /cancel to stop."))
+    text = _(prompt, resident=inquiries.resident_name(inquiry)) + "\n" + _("Send /cancel to stop.")
+    await ask(query, state, form_state, text, inquiry_id=inquiry.id)
 
 
 @router.message(StateFilter(InboxForm.reply, InboxForm.decline, InboxForm.move), TYPED)
@@ -162,8 +154,7 @@ async def send_text(message: Message, session: AsyncSession, actor: Actor, ctx: 
 
 async def _done(message: Message, state: FSMContext, text: str) -> None:
     await state.clear()
-    await message.answer(text, reply_markup=_markup([InlineKeyboardButton(
-        text=_("« My inbox"), callback_data=MenuCb(key="inbox").pack())]))
+    await message.answer(text, reply_markup=markup(_inbox_row()))
 
 
 @router.callback_query(InboxCb.filter(F.action == "accept"))
@@ -191,8 +182,8 @@ async def choose_platform(query: CallbackQuery, callback_data: InboxCb, session:
     await query.answer()
     await query.message.answer(
         _("Which of the four platforms should handle {number}?", number=inquiry.number),
-        reply_markup=_markup(*([_button(_(label), ReferCb(inquiry_id=inquiry.id, platform=key))]
-                               for key, label in inquiries.PLATFORMS.items())))
+        reply_markup=markup(*([button(_(label), ReferCb(inquiry_id=inquiry.id, platform=key))]
+                              for key, label in inquiries.PLATFORMS.items())))
 
 
 @router.callback_query(ReferCb.filter())
@@ -201,11 +192,10 @@ async def ask_referral_note(query: CallbackQuery, callback_data: ReferCb, sessio
     inquiry = await inquiries.deputy_inquiry(session, actor, callback_data.inquiry_id)
     if callback_data.platform not in inquiries.PLATFORMS:
         raise InvalidInput()
-    await enter_form(state, InboxForm.refer_note, inquiry_id=inquiry.id, platform=callback_data.platform)
-    await query.answer()
-    await query.message.answer(_("Write a short note for the resident: what you passed on to the {platform} "
-                                 "platform, and whom they can ask.",
-                                 platform=inquiries.platform_label(callback_data.platform)))
+    await ask(query, state, InboxForm.refer_note,
+              _("Write a short note for the resident: what you passed on to the {platform} platform, and whom "
+                "they can ask.", platform=inquiries.platform_label(callback_data.platform)),
+              inquiry_id=inquiry.id, platform=callback_data.platform)
 
 
 @router.message(InboxForm.refer_note, TYPED)
@@ -234,27 +224,26 @@ async def _reception(message: Message, session: AsyncSession, actor: Actor, ctx:
     rules = Rules.of(ctx.settings)
     lines = [_("Reception hours: {hours}", hours=h(deputy.reception_hours) or _("not set")),
              _("Slots residents can book:") if slots else _("You offer no slots residents can book.")]
-    rows = [[_button(_("Set reception hours"), ReceptionCb(action="hours")),
-             _button(_("Add a slot"), ReceptionCb(action="add"))]]
+    rows = [[button(_("Set reception hours"), ReceptionCb(action="hours")),
+             button(_("Add a slot"), ReceptionCb(action="add"))]]
     for slot, booked in slots:
         label = rules.local(slot.starts_at) + (f" · {h(slot.place)}" if slot.place else "")
         lines.append(f"• {label}" + (" · " + _("booked") if booked else ""))
         if not booked:
-            rows.append([_button(_("Remove {slot}", slot=rules.local(slot.starts_at)),
-                                 ReceptionCb(action="remove", slot_id=slot.id))])
-    await message.answer(clip("\n".join(lines)), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+            rows.append([button(_("Remove {slot}", slot=rules.local(slot.starts_at)),
+                                ReceptionCb(action="remove", slot_id=slot.id))])
+    await message.answer(clip("\n".join(lines)), reply_markup=markup(*rows))
 
 
 @router.callback_query(ReceptionCb.filter(F.action.in_({"hours", "add"})))
 async def ask_reception(query: CallbackQuery, callback_data: ReceptionCb, actor: Actor, state: FSMContext) -> None:
     if actor.deputy_id is None:
         raise PermissionDenied()
-    await enter_form(state, InboxForm.hours if callback_data.action == "hours" else InboxForm.slot)
-    await query.answer()
-    await query.message.answer(
-        _("Write your reception hours as residents should read them, e.g. every Wednesday 9:00-11:30 at the "
-          "station.") if callback_data.action == "hours" else
-        _("Write the date and time of the slot, and the place if you like: 2026-03-05 14:00 Station hall."))
+    hours = callback_data.action == "hours"
+    await ask(query, state, InboxForm.hours if hours else InboxForm.slot,
+              _("Write your reception hours as residents should read them, e.g. every Wednesday 9:00-11:30 at the "
+                "station.") if hours else
+              _("Write the date and time of the slot, and the place if you like: 2026-03-05 14:00 Station hall."))
 
 
 @router.message(InboxForm.hours, TYPED)
@@ -291,6 +280,6 @@ HINTS = {
 }
 
 
-@router.message(StateFilter(*HINTS), ~F.text.startswith("/"))
+@router.message(StateFilter(*HINTS), NOT_COMMAND)
 async def form_hint(message: Message, state: FSMContext) -> None:
     await message.answer(_(HINTS[await state.get_state()]) + "\n" + _("Send /cancel to stop."))

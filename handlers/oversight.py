@@ -12,14 +12,16 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.menu import MenuCb
+from bot.forms import NOT_COMMAND, TYPED, ask
+from bot.keyboards import button, markup
+from bot.menu import MenuCb, home_row
 from bot.text import CAPTION_LIMIT, clip, h
-from handlers.contact import enter_form, thread_text
+from handlers.views.inquiries import thread_text
 from models import Role
 from services import contact_stats, deputy_codes, directory, inquiries
 from services.auth import Actor, require
@@ -62,14 +64,6 @@ class FindForm(StatesGroup):
     number = State()
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
 # --- deadlines ---------------------------------------------------------------------------------
 
 
@@ -87,20 +81,17 @@ async def show_deadlines(query: CallbackQuery, session: AsyncSession, actor: Act
         else _("Nothing else is due within {days} days.", days=soon_days),
     ]
     await query.answer()
-    await query.message.answer(clip("\n\n".join(blocks)), reply_markup=_markup(
-        [_button(_("Find a message by its number"), StaffInquiryCb(action="find"))],
-        [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+    await query.message.answer(clip("\n\n".join(blocks)), reply_markup=markup(
+        [button(_("Find a message by its number"), StaffInquiryCb(action="find"))], home_row()))
 
 
 @router.callback_query(StaffInquiryCb.filter(F.action == "find"))
 async def ask_number(query: CallbackQuery, actor: Actor, state: FSMContext) -> None:
     require(actor, Role.staff)
-    await enter_form(state, FindForm.number)
-    await query.answer()
-    await query.message.answer(_("Send the tracking number, like DB-2026-000123."))
+    await ask(query, state, FindForm.number, _("Send the tracking number, like DB-2026-000123."))
 
 
-@router.message(FindForm.number, F.text & ~F.text.startswith("/"))
+@router.message(FindForm.number, TYPED)
 async def find_by_number(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                          state: FSMContext) -> None:
     inquiry = await inquiries.find(session, actor, message.text)
@@ -108,7 +99,7 @@ async def find_by_number(message: Message, session: AsyncSession, actor: Actor, 
     await _show_inquiry(message, session, actor, ctx, inquiry.id)
 
 
-@router.message(StateFilter(FindForm.number), ~F.text.startswith("/"))
+@router.message(StateFilter(FindForm.number), NOT_COMMAND)
 async def number_hint(message: Message) -> None:
     await message.answer(_("Send the tracking number, like DB-2026-000123.") + "\n" + _("Send /cancel to stop."))
 
@@ -124,8 +115,8 @@ async def open_for_staff(query: CallbackQuery, callback_data: StaffInquiryCb, se
 async def _show_inquiry(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                         inquiry_id: int) -> None:
     view = await inquiries.thread(session, actor, inquiry_id)
-    await message.answer(thread_text(view, Rules.of(ctx.settings), "staff"), reply_markup=_markup(
-        [_button(_("Reassign to another deputy"), ReassignCb(inquiry_id=inquiry_id))]))
+    await message.answer(thread_text(view, Rules.of(ctx.settings), "staff"), reply_markup=markup(
+        [button(_("Reassign to another deputy"), ReassignCb(inquiry_id=inquiry_id))]))
 
 
 @router.callback_query(ReassignCb.filter(F.deputy_id != 0))
@@ -144,8 +135,8 @@ async def reassign_pick_deputy(query: CallbackQuery, callback_data: ReassignCb, 
     require(actor, Role.staff)
     deputies = await directory.deputies(session, callback_data.station_id)
     await query.answer()
-    await query.message.answer(_("Which deputy should own it now?"), reply_markup=_markup(*(
-        [_button(d.name, ReassignCb(inquiry_id=callback_data.inquiry_id, deputy_id=d.id))] for d in deputies[:90])))
+    await query.message.answer(_("Which deputy should own it now?"), reply_markup=markup(*(
+        [button(d.name, ReassignCb(inquiry_id=callback_data.inquiry_id, deputy_id=d.id))] for d in deputies[:90])))
 
 
 @router.callback_query(ReassignCb.filter())
@@ -154,8 +145,8 @@ async def reassign_pick_station(query: CallbackQuery, callback_data: ReassignCb,
     require(actor, Role.staff)
     stations = await directory.stations(session)
     await query.answer()
-    await query.message.answer(_("Choose the station of the deputy who should own it:"), reply_markup=_markup(*(
-        [_button(s.name, ReassignCb(inquiry_id=callback_data.inquiry_id, station_id=s.id))] for s in stations[:90])))
+    await query.message.answer(_("Choose the station of the deputy who should own it:"), reply_markup=markup(*(
+        [button(s.name, ReassignCb(inquiry_id=callback_data.inquiry_id, station_id=s.id))] for s in stations[:90])))
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -200,10 +191,10 @@ async def _stats(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx:
     table = contact_stats.table_text(first_column, tallies[:TABLE_ROWS]) if tallies else _("No data yet.")
     more = ("\n" + _("The first {shown} of {count} are shown; the XLSX has them all.", shown=TABLE_ROWS,
                       count=len(tallies))) if len(tallies) > TABLE_ROWS else ""
-    await query.message.answer(f"<b>{h(title)}</b>\n<pre>{h(table)}</pre>{more}", reply_markup=_markup(
-        [_button(_("Chart"), StatsCb(view=wanted.view, output="chart")),
-         _button(_("XLSX"), StatsCb(view=wanted.view, output="xlsx"))],
-        [_button(_("By station") if by_deputy else _("By deputy"), StatsCb(view=other, output="table"))]))
+    await query.message.answer(f"<b>{h(title)}</b>\n<pre>{h(table)}</pre>{more}", reply_markup=markup(
+        [button(_("Chart"), StatsCb(view=wanted.view, output="chart")),
+         button(_("XLSX"), StatsCb(view=wanted.view, output="xlsx"))],
+        [button(_("By station") if by_deputy else _("By deputy"), StatsCb(view=other, output="table"))]))
 
 
 # --- QR codes and posters ----------------------------------------------------------------------
@@ -218,8 +209,8 @@ async def qr_stations(query: CallbackQuery, session: AsyncSession, actor: Actor,
     if not stations:
         await query.message.answer(_("No liaison station has been set up yet."))
         return
-    await query.message.answer(_("QR codes and posters: choose a station."), reply_markup=_markup(*(
-        [_button(s.name, QrCb(action="station", station_id=s.id))] for s in stations[:90])))
+    await query.message.answer(_("QR codes and posters: choose a station."), reply_markup=markup(*(
+        [button(s.name, QrCb(action="station", station_id=s.id))] for s in stations[:90])))
 
 
 @router.callback_query(QrCb.filter(F.action == "station"))
@@ -230,11 +221,11 @@ async def qr_station(query: CallbackQuery, callback_data: QrCb, session: AsyncSe
     await query.answer()
     await query.message.answer(
         _("Print the whole station (its own code and one page per deputy), or choose a deputy."),
-        reply_markup=_markup(
-            [_button(_("Posters for the whole station"), QrCb(action="posters", station_id=station_id))],
-            *([_button(d.name, QrCb(action="posters", deputy_id=d.id))] for d in deputies[:80]),
-            [_button(_("New station code"), QrCb(action="ask_new", station_id=station_id)),
-             _button(_("Withdraw station code"), QrCb(action="ask_revoke", station_id=station_id))]))
+        reply_markup=markup(
+            [button(_("Posters for the whole station"), QrCb(action="posters", station_id=station_id))],
+            *([button(d.name, QrCb(action="posters", deputy_id=d.id))] for d in deputies[:80]),
+            [button(_("New station code"), QrCb(action="ask_new", station_id=station_id)),
+             button(_("Withdraw station code"), QrCb(action="ask_revoke", station_id=station_id))]))
 
 
 @router.callback_query(QrCb.filter(F.action == "posters"))
@@ -251,11 +242,11 @@ async def send_posters(query: CallbackQuery, callback_data: QrCb, session: Async
     await query.message.answer_document(BufferedInputFile(pdf, f"{posters.name}.pdf"),
                                         caption=_("Printable A4 poster."))
     if callback_data.deputy_id:
-        await query.message.answer(_("If a poster was lost or defaced, issue a new code: the old one stops working."),
-                                   reply_markup=_markup([
-                                       _button(_("New code"), QrCb(action="ask_new", deputy_id=callback_data.deputy_id)),
-                                       _button(_("Withdraw code"),
-                                               QrCb(action="ask_revoke", deputy_id=callback_data.deputy_id))]))
+        deputy_id = callback_data.deputy_id
+        await query.message.answer(
+            _("If a poster was lost or defaced, issue a new code: the old one stops working."),
+            reply_markup=markup([button(_("New code"), QrCb(action="ask_new", deputy_id=deputy_id)),
+                                 button(_("Withdraw code"), QrCb(action="ask_revoke", deputy_id=deputy_id))]))
 
 
 @router.callback_query(QrCb.filter(F.action.in_({"ask_new", "ask_revoke"})))
@@ -266,7 +257,7 @@ async def confirm_code_change(query: CallbackQuery, callback_data: QrCb, actor: 
     await query.message.answer(
         _("Issue a new code? Posters with the current code will stop working and must be replaced.") if renew else
         _("Withdraw the code? Posters with it will stop working; no new code is issued."),
-        reply_markup=_markup([_button(_("Yes, new code") if renew else _("Yes, withdraw"), QrCb(
+        reply_markup=markup([button(_("Yes, new code") if renew else _("Yes, withdraw"), QrCb(
             action="new" if renew else "revoke", station_id=callback_data.station_id,
             deputy_id=callback_data.deputy_id))]))
 
@@ -281,5 +272,5 @@ async def change_code(query: CallbackQuery, callback_data: QrCb, session: AsyncS
     if callback_data.action == "revoke":
         await query.message.answer(_("The code was withdrawn. Old posters now answer that it no longer works."))
         return
-    await query.message.answer(_("A new code was issued. Print the new poster:"), reply_markup=_markup(
-        [_button(_("Posters"), QrCb(action="posters", **{k: v or 0 for k, v in target.items()}))]))
+    await query.message.answer(_("A new code was issued. Print the new poster:"), reply_markup=markup(
+        [button(_("Posters"), QrCb(action="posters", **{k: v or 0 for k, v in target.items()}))]))

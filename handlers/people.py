@@ -8,13 +8,11 @@ stale form's answer.
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable, NamedTuple, TypeVar
 
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.dispatcher.flags import get_flag
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -24,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import commands, menu
 from bot.context import AppContext
-from bot.menu import MenuCb
+from bot.forms import NOT_COMMAND, TYPED, ask
+from bot.keyboards import Row, button, markup, page_line, pager_row
+from bot.menu import MenuCb, home_row
+from bot.screens import replace
 from bot.text import clip, h
 from models import Deputy, Invite, Role, Station, User
 from services import directory, invites, people
@@ -90,8 +91,6 @@ class ImportForm(StatesGroup):
 
 TEXT_STATES = (StationForm.name, StationForm.area, StationForm.rename, DeputyForm.name, DeputyForm.field,
                InviteForm.department)
-# Commands pass through to the core handlers (/cancel, /menu) that come after this router.
-TYPED = F.text & ~F.text.startswith("/")
 DEPUTY_TEXT_FIELDS = {"name": "name", "phone": "phone", "hours": "reception_hours"}
 
 
@@ -112,31 +111,14 @@ router.callback_query.middleware(LeaveForm())
 # --- rendering helpers ---------------------------------------------------------------------------
 
 
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
 def hub_button() -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("« People and stations"), callback_data=MenuCb(key="people").pack())
+    return button(_("« People and stations"), MenuCb(key="people"))
 
 
 def paged(page: Page[T], item: Callable[[T], InlineKeyboardButton], turn: Callable[[int], CallbackData],
-          *extra: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+          *extra: Row) -> InlineKeyboardMarkup:
     """One button per item, then ‹ › to turn the page, then the extra rows."""
-    nav = []
-    if page.has_previous:
-        nav.append(button(_("‹ Previous"), turn(page.number - 1)))
-    if page.has_next:
-        nav.append(button(_("Next ›"), turn(page.number + 1)))
-    return markup(*([item(x)] for x in page.items), nav, *extra)
-
-
-def page_line(page: Page[Any]) -> str:
-    return _("Page {page} of {pages}.", page=page.number + 1, pages=page.pages) if page.pages > 1 else ""
+    return markup(*([item(x)] for x in page.items), pager_row(page.number, page.has_next, turn), *extra)
 
 
 def lines(*parts: str) -> str:
@@ -149,31 +131,11 @@ class Screen(NamedTuple):
 
 
 async def show(query: CallbackQuery, screen: Screen) -> None:
-    """Replace the pressed message with the next screen (a new message if it cannot be edited)."""
-    await query.answer()
-    try:
-        await query.message.edit_text(screen.text, reply_markup=screen.keyboard)
-    except TelegramBadRequest as error:
-        if "not modified" not in str(error):
-            await reply(query.message, screen)
+    await replace(query, screen.text, screen.keyboard)
 
 
 async def reply(message: Message, screen: Screen) -> None:
     await message.answer(screen.text, reply_markup=screen.keyboard)
-
-
-async def ask(query: CallbackQuery, state: FSMContext, form: State, prompt: str,
-              keyboard: InlineKeyboardMarkup | None = None, **data: Any) -> None:
-    """Open a form step: the state (and what it is about) is stored, so it survives a restart."""
-    await state.set_state(form)
-    if data:
-        await state.update_data(**data)
-    await query.answer()
-    await query.message.answer(prompt, reply_markup=keyboard)
-
-
-def local_time(ctx: AppContext, moment: datetime) -> str:
-    return moment.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
 # --- the hub -------------------------------------------------------------------------------------
@@ -188,7 +150,7 @@ async def hub(query: CallbackQuery, actor: Actor) -> None:
             [button(_("Invite"), InviteCb(step="roles")), button(_("Open invites"), InviteCb(step="open"))],
             [button(_("Stations"), StationCb(act="list")), button(_("Deputies"), DeputyCb(act="list"))],
             [button(_("Import deputies"), DeputyCb(act="import")), button(_("Roles"), RoleCb(act="list"))],
-            [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())],
+            home_row(),
         )))
 
 
@@ -272,7 +234,7 @@ def invite_message(ctx: AppContext, new: invites.NewInvite, subject: str | None)
         _("<b>Invite: {who}</b>", who=invite_label(new.invite, subject)),
         ctx.deep_link(new.payload),
         _("The link works once, until {until} ({zone}). Send it privately to the person it is for.",
-          until=local_time(ctx, new.invite.expires_at), zone=ctx.settings.timezone),
+          until=ctx.local_time(new.invite.expires_at), zone=ctx.settings.timezone),
     )
     return Screen(text, markup([button(_("Withdraw this invite"), InviteCb(step="revoke", id=new.invite.id))],
                                [hub_button()]))
@@ -287,7 +249,7 @@ async def invite_list(query: CallbackQuery, session: AsyncSession, actor: Actor,
                                  markup([button(_("Invite"), InviteCb(step="roles"))], [hub_button()])))
         return
     listing = [_("{number}. {who} — until {until}", number=n, who=invite_label(i, subjects.get(i.id)),
-                 until=local_time(ctx, i.expires_at)) for n, i in enumerate(items, start=1)]
+                 until=ctx.local_time(i.expires_at)) for n, i in enumerate(items, start=1)]
     rows = [[button(_("Withdraw {number}", number=n), InviteCb(step="revoke", id=i.id))]
             for n, i in enumerate(items, start=1)]
     await show(query, Screen(lines(_("<b>Open invites</b> (unused and not expired):"), *listing),
@@ -609,7 +571,7 @@ async def import_got_photo(message: Message) -> None:
                          + "\n" + import_hint())
 
 
-@router.message(ImportForm.file, ~F.text.startswith("/"))
+@router.message(ImportForm.file, NOT_COMMAND)
 async def import_got_other(message: Message) -> None:
     await message.answer(import_hint())
 

@@ -14,28 +14,17 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.menu import MenuCb
+from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
+from bot.keyboards import Row, button, markup, page_line, pager_row, pairs
+from bot.menu import MenuCb, home_row
+from bot.screens import close_keyboard, replace
 from bot.text import CAPTION_LIMIT, clip, h
-from handlers.suggest import (
-    NOT_COMMAND,
-    TYPED,
-    button,
-    close_keyboard,
-    detail_lines,
-    keyboard,
-    local_time,
-    origin_line,
-    pairs,
-    place_line,
-    replace,
-    split_text,
-    station_name,
-)
+from handlers.views.suggestions import detail_lines, origin_line, place_line, station_name
 from models import Department, Role, Station
 from models.suggestions import Candidate, Suggestion
 from services import candidates, directory, suggestion_export, suggestions
@@ -100,11 +89,7 @@ class AnswerForm(StatesGroup):
     answer = State()
 
 
-def main_menu_row() -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]
-
-
-def queue_row() -> list[InlineKeyboardButton]:
+def queue_row() -> Row:
     return [button(_("« Suggestion queue"), QueueCb(act="page"))]
 
 
@@ -148,7 +133,7 @@ async def queue_screen(session: AsyncSession, actor: Actor, ctx: AppContext, cb:
           status=status_filter_label(flt.status)),
     ]
     if page.pages > 1:
-        lines.append(_("Page {page} of {pages}.", page=page.number + 1, pages=page.pages))
+        lines.append(page_line(page))
     for s in page.items:
         source = "" if s.deputy_id is None else " · " + _("{source}, {count} residents",
                                                           source=suggestions.source_label(s.source), count=s.raised_by)
@@ -159,18 +144,13 @@ async def queue_screen(session: AsyncSession, actor: Actor, ctx: AppContext, cb:
     def at(**changes: object) -> QueueCb:
         return cb.model_copy(update=changes)
 
-    nav = []
-    if page.has_previous:
-        nav.append(button(_("‹ Previous"), at(act="page", page=page.number - 1)))
-    if page.has_next:
-        nav.append(button(_("Next ›"), at(act="page", page=page.number + 1)))
     rows = [
         *pairs([button(s.number or "", at(act="view", id=s.id, page=page.number)) for s in page.items]),
-        nav,
+        pager_row(page.number, page.has_next, lambda n: at(act="page", page=n)),
         [button(_("Category"), at(act="pick", pick="cat")), button(_("Station area"), at(act="pick", pick="st")),
          button(_("Status"), at(act="pick", pick="status"))],
         [button(_("Export to XLSX"), at(act="export"))],
-        main_menu_row(),
+        home_row(),
     ]
     return clip("\n".join(lines)), rows
 
@@ -182,7 +162,7 @@ async def show_queue(query: CallbackQuery, session: AsyncSession, actor: Actor, 
     await state.clear()
     cb = callback_data if isinstance(callback_data, QueueCb) else QueueCb(act="page")
     text, rows = await queue_screen(session, actor, ctx, cb)
-    await replace(query, text, keyboard(*rows))
+    await replace(query, text, markup(*rows))
 
 
 @router.callback_query(QueueCb.filter(F.act == "pick"))
@@ -201,7 +181,7 @@ async def pick_filter(query: CallbackQuery, callback_data: QueueCb, session: Asy
     else:
         options = [(status_filter_label(status), base.model_copy(update={"status": i}))
                    for i, status in enumerate(STATUS_FILTERS)]
-    await replace(query, _("Show which suggestions?"), keyboard(
+    await replace(query, _("Show which suggestions?"), markup(
         *pairs([button(label, data) for label, data in options]), [button(_("« Back"), base)]))
 
 
@@ -212,7 +192,7 @@ async def staff_card(session: AsyncSession, ctx: AppContext, s: Suggestion) -> s
     photos = await suggestions.photos(session, s.id)
     lines = [
         _("<b>{number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
-        _("Received {when} · {source}", when=local_time(ctx, s.created_at), source=suggestions.source_label(s.source)),
+        _("Received {when} · {source}", when=ctx.local_time(s.created_at), source=suggestions.source_label(s.source)),
         await origin_line(session, s),
         _("Supporters: {count}", count=await suggestions.support_count(session, s.id)),
     ]
@@ -229,7 +209,7 @@ async def staff_card(session: AsyncSession, ctx: AppContext, s: Suggestion) -> s
     for event in await suggestions.history(session, s.id, internal=True):
         what = _("internal note") if event.kind == "note" else suggestions.status_label(event.status or "")
         text = suggestions.event_text(event)
-        lines.append(f"{local_time(ctx, event.at)} · {what}" + (f": {h(text)}" if text else ""))
+        lines.append(f"{ctx.local_time(event.at)} · {what}" + (f": {h(text)}" if text else ""))
     return clip("\n".join(lines))
 
 
@@ -262,7 +242,7 @@ async def send_item(bot: Bot, chat_id: int, session: AsyncSession, ctx: AppConte
             await bot.send_location(chat_id, s.latitude, s.longitude)
     except TelegramBadRequest as error:  # e.g. a photo Telegram no longer has: the card still matters
         log.warning("could not show the media of suggestion %s: %s", s.id, error.message)
-    await bot.send_message(chat_id, await staff_card(session, ctx, s), reply_markup=keyboard(*item_keyboard(s, back)))
+    await bot.send_message(chat_id, await staff_card(session, ctx, s), reply_markup=markup(*item_keyboard(s, back)))
 
 
 @router.callback_query(QueueCb.filter(F.act == "view"))
@@ -274,16 +254,8 @@ async def view_item(query: CallbackQuery, callback_data: QueueCb, session: Async
     await send_item(bot, query.message.chat.id, session, ctx, s, callback_data)
 
 
-async def done(message: Message, text: str, *rows: list[InlineKeyboardButton]) -> None:
-    await message.answer(text, reply_markup=keyboard(*rows, queue_row()))
-
-
-async def form_about(query: CallbackQuery, state: FSMContext, step: State, suggestion_id: int, prompt: str) -> None:
-    """Start a form about one suggestion; the form remembers which one."""
-    await state.set_state(step)
-    await state.set_data({"sid": suggestion_id})
-    await query.answer()
-    await query.message.answer(prompt)
+async def done(message: Message, text: str, *rows: Row) -> None:
+    await message.answer(text, reply_markup=markup(*rows, queue_row()))
 
 
 # --- accept into the pool: a small form ---------------------------------------------------------
@@ -293,9 +265,9 @@ async def form_about(query: CallbackQuery, state: FSMContext, step: State, sugge
 async def accept_start(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor,
                        state: FSMContext) -> None:
     s = await suggestions.for_triage(session, actor, callback_data.id)
-    await form_about(query, state, StaffForm.title, s.id, _(
+    await ask(query, state, StaffForm.title, _(
         "New candidate project from {number}. Its title ({max} characters at most):",
-        number=s.number, max=candidates.TITLE_MAX))
+        number=s.number, max=candidates.TITLE_MAX), sid=s.id)
 
 
 @router.message(StaffForm.title, TYPED)
@@ -305,7 +277,7 @@ async def accept_title(message: Message, state: FSMContext) -> None:
     await state.set_state(StaffForm.summary)
     use_description = button(_("Use the suggestion's description"), ItemCb(act="desc", id=sid))
     await message.answer(_("A summary for the deputies: what will be done, where, and for whom."),
-                         reply_markup=keyboard([use_description]))
+                         reply_markup=markup([use_description]))
 
 
 async def ask_cost(message: Message, state: FSMContext, summary: str) -> None:
@@ -313,7 +285,7 @@ async def ask_cost(message: Message, state: FSMContext, summary: str) -> None:
     await state.set_state(StaffForm.cost)
     sid = (await state.get_data())["sid"]
     await message.answer(_("The estimated cost in yuan, as a number (for example 400000):"),
-                         reply_markup=keyboard([button(_("Not estimated yet"), ItemCb(act="nocost", id=sid))]))
+                         reply_markup=markup([button(_("Not estimated yet"), ItemCb(act="nocost", id=sid))]))
 
 
 @router.message(StaffForm.summary, TYPED)
@@ -335,7 +307,7 @@ async def ask_unit(message: Message, state: FSMContext, session: AsyncSession, c
     units = [button(d.name, ItemCb(act="unit", id=sid, arg=d.id))
              for d in (await directory.departments(session))[:CHOICES_SHOWN]]
     await message.answer(_("The implementing unit: choose one, or type the name of another."),
-                         reply_markup=keyboard(*pairs(units), [button(_("No unit yet"), ItemCb(act="unit", id=sid))]))
+                         reply_markup=markup(*pairs(units), [button(_("No unit yet"), ItemCb(act="unit", id=sid))]))
 
 
 @router.message(StaffForm.cost, TYPED)
@@ -387,7 +359,7 @@ async def merge_choose(query: CallbackQuery, callback_data: ItemCb, session: Asy
     await query.answer()
     rows = [[button(clip(c.title, 60), ItemCb(act="mergeto", id=s.id, arg=c.id))] for c in choices]
     await query.message.answer(_("Merge {number} into which candidate project?", number=s.number),
-                               reply_markup=keyboard(*rows))
+                               reply_markup=markup(*rows))
 
 
 @router.callback_query(ItemCb.filter(F.act == "mergeto"))
@@ -407,9 +379,9 @@ async def merge_done(query: CallbackQuery, callback_data: ItemCb, session: Async
 async def ask_start(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor,
                     state: FSMContext) -> None:
     s = await suggestions.for_triage(session, actor, callback_data.id)
-    await form_about(query, state, StaffForm.question, s.id, _(
+    await ask(query, state, StaffForm.question, _(
         "Your question about {number}. The bot passes it on without revealing who asks or who answers:",
-        number=s.number))
+        number=s.number), sid=s.id)
 
 
 @router.message(StaffForm.question, TYPED)
@@ -424,9 +396,9 @@ async def ask_send(message: Message, state: FSMContext, session: AsyncSession, a
 async def answer_start(query: CallbackQuery, callback_data: AnswerCb, session: AsyncSession, actor: Actor,
                        state: FSMContext) -> None:
     s, request = await suggestions.question_for_author(session, actor, callback_data.id)
-    await form_about(query, state, AnswerForm.answer, s.id, _(
+    await ask(query, state, AnswerForm.answer, _(
         "Question about your suggestion {number}:\n<i>{question}</i>\n\nType your answer:",
-        number=s.number, question=h(request.question)))
+        number=s.number, question=h(request.question)), sid=s.id)
 
 
 @router.message(AnswerForm.answer, TYPED)
@@ -439,7 +411,7 @@ async def answer_send(message: Message, state: FSMContext, session: AsyncSession
                                          QueueCb(act="view", id=sid).pack())
     await state.clear()
     await message.answer(_("Thank you. Your answer has been passed on to the congress office."),
-                         reply_markup=keyboard(main_menu_row()))
+                         reply_markup=markup(home_row()))
 
 
 # --- not adopting ------------------------------------------------------------------------------
@@ -453,7 +425,7 @@ async def reject_choose(query: CallbackQuery, callback_data: ItemCb, session: As
     lines += [f"{i}. {h(suggestions.template_text(t))}" for i, t in enumerate(templates, start=1)]
     rows = pairs([button(str(i), ItemCb(act="reason", id=s.id, arg=t.id)) for i, t in enumerate(templates, start=1)])
     await query.answer()
-    await query.message.answer(clip("\n".join(lines)), reply_markup=keyboard(
+    await query.message.answer(clip("\n".join(lines)), reply_markup=markup(
         *rows, [button(_("Write another reason"), ItemCb(act="write", id=s.id))]))
 
 
@@ -461,15 +433,14 @@ async def reject_choose(query: CallbackQuery, callback_data: ItemCb, session: As
 async def reject_with_template(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor,
                                ctx: AppContext) -> None:
     s = await suggestions.not_adopt(session, actor, callback_data.id, ctx.now(), template_id=callback_data.arg)
-    await close_keyboard(query)
-    await done(query.message, _("{number} is not adopted; the resident has been told the reason.", number=s.number))
+    await not_adopted(query, s)
 
 
 @router.callback_query(ItemCb.filter(F.act == "write"))
 async def reject_write(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor,
                        state: FSMContext) -> None:
     s = await suggestions.for_triage(session, actor, callback_data.id)
-    await form_about(query, state, StaffForm.reason, s.id, _("Type the reason for {number}:", number=s.number))
+    await ask(query, state, StaffForm.reason, _("Type the reason for {number}:", number=s.number), sid=s.id)
 
 
 @router.message(StaffForm.reason, TYPED)
@@ -477,7 +448,7 @@ async def reject_typed(message: Message, state: FSMContext) -> None:
     sid = (await state.get_data())["sid"]
     reason = suggestions.clean_reason(message.text)
     await state.update_data(reason=reason)
-    await message.answer(_("Reason given to the resident: {reason}", reason=h(reason)), reply_markup=keyboard(
+    await message.answer(_("Reason given to the resident: {reason}", reason=h(reason)), reply_markup=markup(
         [button(_("Not adopt with this reason"), ItemCb(act="typed", id=sid))],
         [button(_("Not adopt, and keep the reason as a template"), ItemCb(act="typed", id=sid, arg=1))]))
 
@@ -493,6 +464,10 @@ async def reject_typed_done(query: CallbackQuery, callback_data: ItemCb, session
     if callback_data.arg:
         await suggestions.add_reason_template(session, actor, data["reason"])
     await state.clear()
+    await not_adopted(query, s)
+
+
+async def not_adopted(query: CallbackQuery, s: Suggestion) -> None:
     await close_keyboard(query)
     await done(query.message, _("{number} is not adopted; the resident has been told the reason.", number=s.number))
 
@@ -505,8 +480,8 @@ async def note_start(query: CallbackQuery, callback_data: ItemCb, session: Async
                      state: FSMContext) -> None:
     require(actor, Role.staff)
     s = await suggestions.get(session, callback_data.id)
-    await form_about(query, state, StaffForm.note, s.id, _(
-        "Your internal note on {number} (the resident never sees it):", number=s.number))
+    await ask(query, state, StaffForm.note, _(
+        "Your internal note on {number} (the resident never sees it):", number=s.number), sid=s.id)
 
 
 @router.message(StaffForm.note, TYPED)
@@ -534,14 +509,10 @@ async def show_pool(query: CallbackQuery, session: AsyncSession, actor: Actor, s
                   _("{unit} · {cost} · suggestions: {suggestions} · supporters: {supporters}",
                     unit=h(units.get(c.department_id, _("no unit yet"))), cost=candidates.format_cost(c.estimated_cost),
                     suggestions=behind.suggestions, supporters=behind.supporters)]
-    nav = []
-    if page.has_previous:
-        nav.append(button(_("‹ Previous"), PoolCb(act="page", page=page.number - 1)))
-    if page.has_next:
-        nav.append(button(_("Next ›"), PoolCb(act="page", page=page.number + 1)))
-    await replace(query, clip("\n".join(lines)), keyboard(
-        *([button(clip(c.title, 60), PoolCb(act="view", id=c.id))] for c in page.items), nav,
-        [button(_("Export to XLSX"), PoolCb(act="export"))], main_menu_row()))
+    await replace(query, clip("\n".join(lines)), markup(
+        *([button(clip(c.title, 60), PoolCb(act="view", id=c.id))] for c in page.items),
+        pager_row(page.number, page.has_next, lambda n: PoolCb(act="page", page=n)),
+        [button(_("Export to XLSX"), PoolCb(act="export"))], home_row()))
 
 
 async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int) -> tuple[str, list]:
@@ -577,7 +548,7 @@ async def view_candidate(query: CallbackQuery, callback_data: PoolCb, session: A
                          state: FSMContext) -> None:
     await state.clear()
     text, rows = await candidate_card(session, actor, callback_data.id)
-    await replace(query, text, keyboard(*rows))
+    await replace(query, text, markup(*rows))
 
 
 EDIT_PROMPTS = {
@@ -592,20 +563,19 @@ EDIT_PROMPTS = {
 async def edit_start(query: CallbackQuery, callback_data: PoolCb, session: AsyncSession, actor: Actor,
                      state: FSMContext) -> None:
     c = await candidates.get(session, actor, callback_data.id)
-    await state.set_state(StaffForm.edit)
-    await state.set_data({"cid": c.id, "field": callback_data.field})
+    await enter_form(state, StaffForm.edit, cid=c.id, field=callback_data.field)
     limit = candidates.TITLE_MAX if callback_data.field == "title" else candidates.SUMMARY_MAX
     rows = []
     if callback_data.field == "unit":
         rows = pairs([button(d.name, PoolCb(act="unit", id=c.id, arg=d.id))
                       for d in (await directory.departments(session))[:CHOICES_SHOWN]])
     await query.answer()
-    await query.message.answer(_(EDIT_PROMPTS[callback_data.field], max=limit), reply_markup=keyboard(*rows))
+    await query.message.answer(_(EDIT_PROMPTS[callback_data.field], max=limit), reply_markup=markup(*rows))
 
 
 async def edited(message: Message, session: AsyncSession, actor: Actor, candidate_id: int) -> None:
     text, rows = await candidate_card(session, actor, candidate_id)
-    await message.answer(_("Saved.") + "\n\n" + text, reply_markup=keyboard(*rows))
+    await message.answer(_("Saved.") + "\n\n" + text, reply_markup=markup(*rows))
 
 
 @router.message(StaffForm.edit, TYPED)

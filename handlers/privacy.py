@@ -5,11 +5,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
-from bot.menu import MenuCb, back_to_menu_markup
+from bot.keyboards import button, markup
+from bot.menu import MenuCb, back_to_menu_markup, home_row
 from bot.text import clip
 from models import User
 from services import privacy
@@ -25,10 +26,8 @@ class EraseCb(CallbackData, prefix="erase"):
 async def _show(message: Message, session: AsyncSession, user: User) -> None:
     lines = await privacy.describe(session, user)
     text = "\n".join([_("This is what Minsheng bot stores about you:"), "", *("• " + line for line in lines)])
-    await message.answer(clip(text), reply_markup=InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=_("Delete my data"), callback_data=EraseCb(step="ask").pack())],
-        [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())],
-    ]))
+    await message.answer(clip(text), reply_markup=markup([button(_("Delete my data"), EraseCb(step="ask"))],
+                                                         home_row()))
 
 
 @router.message(Command("mydata"))
@@ -48,10 +47,8 @@ async def ask_erase(query: CallbackQuery) -> None:
     await query.answer()
     await query.message.answer(
         _("Delete everything the bot stores about you? Your suggestions and messages are removed and cannot be restored."),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text=_("Yes, delete"), callback_data=EraseCb(step="confirm").pack()),
-            InlineKeyboardButton(text=_("No, keep"), callback_data=EraseCb(step="keep").pack()),
-        ]]),
+        reply_markup=markup([button(_("Yes, delete"), EraseCb(step="confirm")),
+                             button(_("No, keep"), EraseCb(step="keep"))]),
     )
 
 

@@ -12,12 +12,14 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.menu import MenuCb
+from bot.forms import NOT_COMMAND, ask
+from bot.keyboards import Row, button, markup, pager_row, pairs
+from bot.menu import MenuCb, home_row
 from bot.text import MESSAGE_LIMIT, h
 from models import Department, Role
 from models.proposals import Proposal, ProposalClass, ProposalStatus, Rating, Sitting
@@ -28,8 +30,9 @@ from services.i18n import N_, _, ngettext
 
 router = Router(name="proposals")
 # Commands (/cancel, /menu, ...) pass through the forms to the core handlers.
-router.message.filter(~F.text.startswith("/"))
+router.message.filter(NOT_COMMAND)
 DEPARTMENTS_PER_PAGE = 12
+TURNS = ("«", "»")  # this area's page buttons
 
 
 class ProposalCb(CallbackData, prefix="pro"):
@@ -89,18 +92,6 @@ class Answering(StatesGroup):
     confirm = State()
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def _home_row() -> list[InlineKeyboardButton]:
-    return [_button(_("« Main menu"), MenuCb(key="home"))]
-
-
 def _rules(ctx: AppContext) -> proposals.Rules:
     return proposals.Rules.from_settings(ctx.settings)
 
@@ -123,15 +114,12 @@ def _due_text(proposal: Proposal, now: datetime, ctx: AppContext) -> str:
 
 
 def _department_rows(departments: list[Department], page: int, pick: Callable[[Department], CallbackData],
-                     turn: Callable[[int], CallbackData]) -> list[list[InlineKeyboardButton]]:
+                     turn: Callable[[int], CallbackData]) -> list[Row]:
     """Departments two to a row, a page at a time, with « » to turn pages."""
     last_page = max(0, (len(departments) - 1) // DEPARTMENTS_PER_PAGE)
     page = min(max(page, 0), last_page)
     shown = departments[page * DEPARTMENTS_PER_PAGE:(page + 1) * DEPARTMENTS_PER_PAGE]
-    rows = [[_button(d.name, pick(d)) for d in shown[i:i + 2]] for i in range(0, len(shown), 2)]
-    turns = [_button("«", turn(page - 1))] if page > 0 else []
-    turns += [_button("»", turn(page + 1))] if page < last_page else []
-    return [*rows, turns] if turns else rows
+    return [*pairs([button(d.name, pick(d)) for d in shown]), pager_row(page, page < last_page, turn, TURNS)]
 
 
 # --- filing --------------------------------------------------------------------------------------
@@ -163,10 +151,10 @@ async def _ask_deputy(message: Message, state: FSMContext) -> None:
 
 async def _ask_sitting(message: Message, state: FSMContext) -> None:
     await state.set_state(Filing.sitting)
-    await message.answer(_("New written proposal. When are you raising it?"), reply_markup=_markup(
-        [_button(_("At a congress session"), SittingCb(sitting=Sitting.session))],
-        [_button(_("Between sessions"), SittingCb(sitting=Sitting.recess))],
-        [_button(_("Cancel"), StepCb(step="cancel"))],
+    await message.answer(_("New written proposal. When are you raising it?"), reply_markup=markup(
+        [button(_("At a congress session"), SittingCb(sitting=Sitting.session))],
+        [button(_("Between sessions"), SittingCb(sitting=Sitting.recess))],
+        [button(_("Cancel"), StepCb(step="cancel"))],
     ))
 
 
@@ -176,9 +164,9 @@ async def got_deputy_name(message: Message, session: AsyncSession, actor: Actor)
     if not found:
         await message.answer(_("No deputy found by that name. Type the name again."))
         return
-    await message.answer(_("Whose suggestion is it?"), reply_markup=_markup(
-        *([_button(d.name, PickCb(what="deputy", id=d.id))] for d in found),
-        [_button(_("Cancel"), StepCb(step="cancel"))],
+    await message.answer(_("Whose suggestion is it?"), reply_markup=markup(
+        *([button(d.name, PickCb(what="deputy", id=d.id))] for d in found),
+        [button(_("Cancel"), StepCb(step="cancel"))],
     ))
 
 
@@ -215,10 +203,10 @@ async def got_text(message: Message, state: FSMContext, ctx: AppContext) -> None
     await state.update_data(text=proposals.clean_text(message.text))
     await state.set_state(Filing.proposal_class)
     months = _rules(ctx).months
-    await message.answer(_("Which class is it? The department answers within the time shown."), reply_markup=_markup(
-        [_button(_("Ordinary: answer within {months} months", months=months[ProposalClass.ordinary]),
+    await message.answer(_("Which class is it? The department answers within the time shown."), reply_markup=markup(
+        [button(_("Ordinary: answer within {months} months", months=months[ProposalClass.ordinary]),
                  ClassCb(proposal_class=ProposalClass.ordinary))],
-        [_button(_("Complex, wide-ranging: within {months} months", months=months[ProposalClass.complex]),
+        [button(_("Complex, wide-ranging: within {months} months", months=months[ProposalClass.complex]),
                  ClassCb(proposal_class=ProposalClass.complex))],
     ))
 
@@ -236,7 +224,7 @@ async def _department_choice(session: AsyncSession, page: int) -> InlineKeyboard
     rows = _department_rows(await directory.departments(session), page,
                             lambda d: PickCb(what="dept", id=d.id),
                             lambda p: PickCb(what="dpage", id=p))
-    return _markup(*rows, [_button(_("Let the congress office decide"), PickCb(what="dept", id=0))])
+    return markup(*rows, [button(_("Let the congress office decide"), PickCb(what="dept", id=0))])
 
 
 @router.callback_query(Filing.department, PickCb.filter(F.what == "dpage"))
@@ -263,8 +251,8 @@ async def chose_department(query: CallbackQuery, callback_data: PickCb, state: F
         _("Raised: {when}", when=_(proposals.SITTING_LABELS[Sitting(data["sitting"])])),
         _("Department: {name}", name=h(department.name) if department else _("the congress office decides")),
     ]
-    await query.message.answer("\n".join(lines), reply_markup=_markup(
-        [_button(_("Submit"), StepCb(step="send")), _button(_("Cancel"), StepCb(step="cancel"))]))
+    await query.message.answer("\n".join(lines), reply_markup=markup(
+        [button(_("Submit"), StepCb(step="send")), button(_("Cancel"), StepCb(step="cancel"))]))
 
 
 @router.callback_query(Filing.confirm, StepCb.filter(F.step == "send"))
@@ -288,8 +276,8 @@ async def submit(query: CallbackQuery, state: FSMContext, session: AsyncSession,
     else:
         text = _("Filed as {number} and handed to the department. The answer is due by {due}.",
                  number=proposal.number, due=proposal.due_on.isoformat())
-    await query.message.answer(text, reply_markup=_markup(
-        [_button(_("Open the proposal"), ProposalCb(act="open", pid=proposal.id))], _home_row()))
+    await query.message.answer(text, reply_markup=markup(
+        [button(_("Open the proposal"), ProposalCb(act="open", pid=proposal.id))], home_row()))
 
 
 @router.callback_query(Filing.deputy, StepCb.filter(F.step == "cancel"))
@@ -301,7 +289,7 @@ async def cancel_form(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(_("Cancelled. Nothing was saved."), reply_markup=_markup(_home_row()))
+    await query.message.answer(_("Cancelled. Nothing was saved."), reply_markup=markup(home_row()))
 
 
 # --- lists -----------------------------------------------------------------------------------------
@@ -315,8 +303,8 @@ async def my_proposals(query: CallbackQuery, session: AsyncSession, actor: Actor
         _("{proposal}: {state}", proposal=_label(p), state=_(proposals.STATUS_LABELS[ProposalStatus(p.status)]))
         for p in mine
     ] if mine else [_("You have not filed any proposal yet.")]
-    await query.message.answer(_clip_lines(lines), reply_markup=_markup(
-        *_open_rows(mine), [_button(_("File a proposal"), MenuCb(key="proposal_new"))], _home_row()))
+    await query.message.answer(_clip_lines(lines), reply_markup=markup(
+        *_open_rows(mine), [button(_("File a proposal"), MenuCb(key="proposal_new"))], home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "proposal_todo"))
@@ -327,7 +315,7 @@ async def to_answer(query: CallbackQuery, session: AsyncSession, actor: Actor, c
     lines = [_("<b>Proposals to answer</b>, the most urgent first:")] + [
         _("{proposal}: {state}", proposal=_label(p), state=_due_text(p, now, ctx)) for p in waiting
     ] if waiting else [_("No proposal is waiting for your department's answer.")]
-    await query.message.answer(_clip_lines(lines), reply_markup=_markup(*_open_rows(waiting), _home_row()))
+    await query.message.answer(_clip_lines(lines), reply_markup=markup(*_open_rows(waiting), home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "proposal_office"))
@@ -335,10 +323,10 @@ async def office(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx:
     counts = await proposals.office_counts(session, actor, _rules(ctx).today(ctx.now()))
     await query.answer()
     lists = proposals.OFFICE_LISTS.items()
-    await query.message.answer(_("<b>Proposals</b>: choose a list."), reply_markup=_markup(
-        *([_button(f"{_(label)} ({counts[name]})", OfficeCb(name=name))] for name, label in lists),
-        [_button(_("Record a deputy's oral suggestion"), ProposalCb(act="oral", pid=0))],
-        _home_row(),
+    await query.message.answer(_("<b>Proposals</b>: choose a list."), reply_markup=markup(
+        *([button(f"{_(label)} ({counts[name]})", OfficeCb(name=name))] for name, label in lists),
+        [button(_("Record a deputy's oral suggestion"), ProposalCb(act="oral", pid=0))],
+        home_row(),
     ))
 
 
@@ -358,15 +346,13 @@ async def office_list(query: CallbackQuery, callback_data: OfficeCb, session: As
         lines.append(line + (" · " + _("answered late") if p.id in late else ""))
     if not shown:
         lines.append(_("Nothing here."))
-    page = callback_data.page
-    turns = ([_button("«", OfficeCb(name=callback_data.name, page=page - 1))] if page > 0 else []) + \
-            ([_button("»", OfficeCb(name=callback_data.name, page=page + 1))] if more else [])
-    await query.message.answer(_clip_lines(lines), reply_markup=_markup(
-        *_open_rows(shown), turns, [_button(_("« Proposals"), MenuCb(key="proposal_office"))]))
+    turns = pager_row(callback_data.page, more, lambda page: OfficeCb(name=callback_data.name, page=page), TURNS)
+    await query.message.answer(_clip_lines(lines), reply_markup=markup(
+        *_open_rows(shown), turns, [button(_("« Proposals"), MenuCb(key="proposal_office"))]))
 
 
-def _open_rows(items: list[Proposal]) -> list[list[InlineKeyboardButton]]:
-    return [[_button(f"{p.number} {p.title}"[:60], ProposalCb(act="open", pid=p.id))] for p in items[:20]]
+def _open_rows(items: list[Proposal]) -> list[Row]:
+    return [[button(f"{p.number} {p.title}"[:60], ProposalCb(act="open", pid=p.id))] for p in items[:20]]
 
 
 def _clip_lines(lines: list[str]) -> str:
@@ -435,17 +421,17 @@ def _card_markup(card: proposals.Card, actor: Actor) -> InlineKeyboardMarkup:
     p, status = card.proposal, ProposalStatus(card.proposal.status)
     owner = actor.deputy_id == p.deputy_id
     waiting = status in (ProposalStatus.filed, ProposalStatus.assigned)
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[Row] = []
     if status == ProposalStatus.answered and (owner or actor.is_staff and card.deputy.user_id is None):
-        rows.append([_button(_(proposals.RATING_LABELS[r]), RateCb(pid=p.id, rating=r)) for r in Rating])
+        rows.append([button(_(proposals.RATING_LABELS[r]), RateCb(pid=p.id, rating=r)) for r in Rating])
     if status == ProposalStatus.assigned and p.department_id in actor.department_ids:
-        rows.append([_button(_("Write the answer"), ProposalCb(act="answer", pid=p.id))])
+        rows.append([button(_("Write the answer"), ProposalCb(act="answer", pid=p.id))])
     if waiting and actor.is_staff:
         label = _("Hand over to a department") if status == ProposalStatus.filed else _("Move to another department")
-        rows.append([_button(label, AssignCb(pid=p.id))])
+        rows.append([button(label, AssignCb(pid=p.id))])
     if waiting and owner:
-        rows.append([_button(_("Withdraw"), ProposalCb(act="withdraw", pid=p.id))])
-    return _markup(*rows, _home_row())
+        rows.append([button(_("Withdraw"), ProposalCb(act="withdraw", pid=p.id))])
+    return markup(*rows, home_row())
 
 
 @router.callback_query(RateCb.filter())
@@ -460,7 +446,7 @@ async def rate(query: CallbackQuery, callback_data: RateCb, session: AsyncSessio
     else:
         text = _("Thank you. Your rating was recorded: {rating}.",
                  rating=_(proposals.RATING_LABELS[Rating(callback_data.rating)]))
-    await query.message.answer(text, reply_markup=_markup(_home_row()))
+    await query.message.answer(text, reply_markup=markup(home_row()))
 
 
 @router.callback_query(ProposalCb.filter(F.act == "withdraw"))
@@ -470,8 +456,8 @@ async def ask_withdraw(query: CallbackQuery, callback_data: ProposalCb, session:
     await query.answer()
     await query.message.answer(
         _("Withdraw proposal {number}? The department stops working on it.", number=card.proposal.number),
-        reply_markup=_markup([_button(_("Yes, withdraw"), ProposalCb(act="withdraw_ok", pid=callback_data.pid)),
-                              _button(_("No, keep it"), ProposalCb(act="open", pid=callback_data.pid))]))
+        reply_markup=markup([button(_("Yes, withdraw"), ProposalCb(act="withdraw_ok", pid=callback_data.pid)),
+                              button(_("No, keep it"), ProposalCb(act="open", pid=callback_data.pid))]))
 
 
 @router.callback_query(ProposalCb.filter(F.act == "withdraw_ok"))
@@ -480,7 +466,7 @@ async def withdraw(query: CallbackQuery, callback_data: ProposalCb, session: Asy
     proposal = await proposals.withdraw(session, actor, callback_data.pid, ctx.now())
     await query.answer()
     await query.message.edit_text(_("Proposal {number} was withdrawn.", number=proposal.number),
-                                  reply_markup=_markup(_home_row()))
+                                  reply_markup=markup(home_row()))
 
 
 @router.callback_query(AssignCb.filter(F.dep == 0))
@@ -494,7 +480,7 @@ async def choose_assignee(query: CallbackQuery, callback_data: AssignCb, session
         return
     rows = _department_rows(departments, callback_data.page, lambda d: AssignCb(pid=callback_data.pid, dep=d.id),
                             lambda page: AssignCb(pid=callback_data.pid, page=page))
-    await query.message.answer(_("Which department should answer it?"), reply_markup=_markup(*rows))
+    await query.message.answer(_("Which department should answer it?"), reply_markup=markup(*rows))
 
 
 @router.callback_query(AssignCb.filter(F.dep > 0))
@@ -506,8 +492,8 @@ async def assign(query: CallbackQuery, callback_data: AssignCb, session: AsyncSe
     await query.message.edit_text(
         _("Proposal {number} is now with {department}. The answer is due by {due}.", number=proposal.number,
           department=h(department.name), due=proposal.due_on.isoformat()),
-        reply_markup=_markup([_button(_("Open the proposal"), ProposalCb(act="open", pid=proposal.id))],
-                             _home_row()))
+        reply_markup=markup([button(_("Open the proposal"), ProposalCb(act="open", pid=proposal.id))],
+                             home_row()))
 
 
 # --- answering ---------------------------------------------------------------------------------------
@@ -517,12 +503,10 @@ async def assign(query: CallbackQuery, callback_data: AssignCb, session: AsyncSe
 async def start_answer(query: CallbackQuery, callback_data: ProposalCb, session: AsyncSession, actor: Actor,
                        state: FSMContext) -> None:
     proposal = await proposals.begin_answer(session, actor, callback_data.pid)
-    await state.clear()
-    await state.set_state(Answering.text)
-    await state.update_data(pid=proposal.id, number=proposal.number)
-    await query.answer()
-    await query.message.answer(_("Send your department's answer to {number} as text (at most {max} characters).",
-                                 number=proposal.number, max=proposals.TEXT_MAX))
+    await ask(query, state, Answering.text,
+              _("Send your department's answer to {number} as text (at most {max} characters).",
+                number=proposal.number, max=proposals.TEXT_MAX),
+              pid=proposal.id, number=proposal.number)
 
 
 @router.message(Answering.text, F.text)
@@ -531,8 +515,8 @@ async def got_answer_text(message: Message, state: FSMContext) -> None:
     await state.set_state(Answering.attachment)
     await message.answer(_("You may attach the signed reply letter as a file (PDF, Word or a scan). "
                            "Send it now, or go on without one."),
-                         reply_markup=_markup([_button(_("No attachment"), StepCb(step="no_file"))],
-                                              [_button(_("Cancel"), StepCb(step="cancel"))]))
+                         reply_markup=markup([button(_("No attachment"), StepCb(step="no_file"))],
+                                              [button(_("Cancel"), StepCb(step="cancel"))]))
 
 
 @router.message(Answering.attachment, F.document)
@@ -555,8 +539,8 @@ async def _confirm_answer(message: Message, state: FSMContext) -> None:
     tail = "\n\n" + (_("Attachment: {name}", name=h(data["file_name"] or "-")) if data.get("file_id")
                      else _("No attachment."))
     body = proposals.excerpt(data["text"], MESSAGE_LIMIT - len(head) - len(tail) - 10)
-    await message.answer(head + body + tail, reply_markup=_markup(
-        [_button(_("Send the answer"), StepCb(step="send")), _button(_("Cancel"), StepCb(step="cancel"))]))
+    await message.answer(head + body + tail, reply_markup=markup(
+        [button(_("Send the answer"), StepCb(step="send")), button(_("Cancel"), StepCb(step="cancel"))]))
 
 
 @router.callback_query(Answering.confirm, StepCb.filter(F.step == "send"))
@@ -571,7 +555,7 @@ async def send_answer(query: CallbackQuery, state: FSMContext, session: AsyncSes
     text = _("Your answer to {number} was sent to the deputy.", number=data["number"])
     if not reply.in_time:
         text += "\n" + _("It came after the due date, so the congress office sees it as answered late.")
-    await query.message.answer(text, reply_markup=_markup(_home_row()))
+    await query.message.answer(text, reply_markup=markup(home_row()))
 
 
 # --- whatever else arrives inside a form ---------------------------------------------------------------------
@@ -582,7 +566,7 @@ async def send_answer(query: CallbackQuery, state: FSMContext, session: AsyncSes
 @router.message(Filing.department)
 @router.message(Filing.confirm)
 @router.message(Answering.confirm)
-async def expected_a_button(message: Message) -> None:
+async def expected_abutton(message: Message) -> None:
     await message.answer(_("Please choose with the buttons above, or send /cancel to leave the form."))
 
 

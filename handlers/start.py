@@ -5,21 +5,24 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import commands, menu
 from bot.context import AppContext
+from bot.keyboards import button, markup
 from bot.menu import MenuCb, menu_markup, menu_text
 from models import User
 from services import invites, people
 from services.auth import Actor, load_actor
-from services.i18n import N_, _, use_locale
+from services.i18n import N_, _, translate, use_locale
 from services.people import ROLE_NAMES
 
 router = Router(name="start")
 
-LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
+# Each button names its language in that language (the catalogues hold the names), so a
+# reader finds their own whatever language the bot speaks now.
+LANGUAGE_NAMES = {"zh_CN": N_("Simplified Chinese"), "zh_TW": N_("Traditional Chinese"), "en": N_("English")}
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -105,10 +108,7 @@ async def cancel(message: Message, state: FSMContext, actor: Actor) -> None:
 
 
 def language_markup() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=name, callback_data=LanguageCb(locale=code).pack())]
-        for code, name in LANGUAGE_NAMES.items()
-    ])
+    return markup(*([button(translate(code, name), LanguageCb(locale=code))] for code, name in LANGUAGE_NAMES.items()))
 
 
 @router.message(Command("language"))

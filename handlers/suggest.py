@@ -1,9 +1,10 @@
-"""点单 for residents: the suggestion form, "My suggestions", and support through a share link.
+"""Suggest (dian dan, "residents place the order"): the suggestion form, "My suggestions",
+and support through a share link.
 
-The form keeps everything in FSM data (stored in the database or Redis), so it survives
-a restart. Its steps: category, description, photos, station area, place, whether the
-name may be shown, then a preview with an edit button per step. Deputies enter the same
-form from `handlers.visits` with a source and a head count already in the data.
+The form's steps and screens are in `handlers.views.suggestion_form` (deputies logging a
+visit use them too); this router moves between them and handles the answers. Its steps:
+category, description, photos, station area, place, whether the name may be shown, then a
+preview with an edit button per step.
 
 Albums arrive as one update per photo. The dispatcher handles one chat's updates one at a
 time and in order (see `bot.app`), so each photo reads the list the previous one wrote and
@@ -24,51 +25,46 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
-from sqlalchemy import select
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.menu import MenuCb, back_to_menu_markup
-from bot.text import MESSAGE_LIMIT, clip, h
-from models import Deputy, Station, User
-from models.suggestions import Suggestion, SuggestionSource
+from bot.forms import NOT_COMMAND, TYPED, split_text
+from bot.keyboards import button, markup
+from bot.menu import MenuCb, back_to_menu_markup, home_row
+from bot.screens import close_keyboard, replace
+from bot.text import clip, h
+from handlers.views.suggestion_form import (
+    RESIDENT,
+    STEPS,
+    FormCb,
+    SuggestForm,
+    ask_step,
+    draft_from,
+    has_stations,
+    photos_keyboard,
+    photos_prompt,
+    show_preview,
+    start_form,
+    stations_keyboard,
+)
+from handlers.views.suggestions import detail_lines, origin_line, place_line, station_name
+from models import Station, User
+from models.suggestions import Suggestion
 from services import suggestions
 from services.auth import Actor
 from services.errors import InvalidInput
 from services.i18n import N_, _, use_locale
-from services.suggestions import MAX_PHOTOS, Draft, Rules
+from services.suggestions import MAX_PHOTOS, Rules
 
 log = logging.getLogger(__name__)
 router = Router(name="suggest")
 menu.register("suggest", N_("Suggest a project"), "suggest", ("resident",), order=10)
 menu.register("my_suggestions", N_("My suggestions"), "suggest", ("resident",), order=20)
 
-RESIDENT = SuggestionSource.resident.value
-STEPS = ("category", "description", "photos", "station", "place", "name")
-STATIONS_PER_PAGE = 8
 MINE_SHOWN = 20
 ALBUM_QUIET_SECONDS = 0.8  # an album counts as complete after this long without a new photo
-SPLIT_WINDOW_SECONDS = 3  # parts of one over-long text arrive within this time of each other
-SPLIT_PART_MIN = MESSAGE_LIMIT - 100  # clients cut at a word boundary just below the limit
-# Commands pass through to the core handlers (/cancel, /menu) that come after this router.
-TYPED = F.text & ~F.text.startswith("/")
-NOT_COMMAND = ~F.text.startswith("/")
-
-
-class FormCb(CallbackData, prefix="sf"):
-    act: str  # cat | station | stpage | photos | nophotos | name | edit | confirm | drop
-    value: str = ""
 
 
 class MineCb(CallbackData, prefix="sm"):
@@ -79,112 +75,9 @@ class SupportCb(CallbackData, prefix="sp"):
     code: str
 
 
-class SuggestForm(StatesGroup):
-    category = State()
-    description = State()
-    photos = State()
-    station = State()
-    place = State()
-    name = State()
-    preview = State()
-
-
-# --- small rendering helpers (shared with handlers.pool and handlers.visits) -------------------
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-
-
-async def replace(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Show the next screen in place of the pressed message (a new message if it cannot be edited)."""
-    await query.answer()
-    try:
-        await query.message.edit_text(clip(text), reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "not modified" not in str(error):
-            await query.message.answer(clip(text), reply_markup=markup)
-
-
-async def close_keyboard(query: CallbackQuery) -> None:
-    """The question was answered: take its buttons away so they cannot be pressed twice."""
-    await query.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-
-
-async def split_text(message: Message, state: FSMContext, limit: int) -> bool:
-    """Telegram clients cut a text over 4096 characters into full parts and a shorter last one,
-    sent together (and handled in order). Answer the first part once and drop the others, so no
-    fragment is taken as the answer."""
-    split_at = (await state.get_data()).get("split_at")
-    sent = message.date.timestamp()
-    full_part = len(message.text or "") >= SPLIT_PART_MIN
-    if split_at is not None and sent - split_at <= SPLIT_WINDOW_SECONDS:
-        await state.update_data(split_at=sent if full_part else None)  # the short part is the last
-        return True
-    if full_part:
-        await state.update_data(split_at=sent)
-        await message.answer(_("That text is longer than one Telegram message, so it arrived in parts. "
-                               "The limit here is {max} characters: please shorten it and send it again.", max=limit))
-        return True
-    return False
-
-
 def rules(ctx: AppContext) -> Rules:
     settings = ctx.settings
     return Rules(tuple(settings.suggestion_categories), settings.suggestions_per_day, settings.tz)
-
-
-def local_time(ctx: AppContext, moment: Any) -> str:
-    return moment.astimezone(ctx.settings.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def place_line(place_text: str, latitude: float | None, longitude: float | None) -> str:
-    parts = [h(place_text)] if place_text else []
-    if latitude is not None and longitude is not None:
-        parts.append(f"📍 {latitude:.5f}, {longitude:.5f}")
-    return " · ".join(parts) or "-"
-
-
-def detail_lines(category: str, description: str, station: str | None, place: str, photos: int) -> list[str]:
-    """The lines every view of a suggestion shares: what, where, how many photos."""
-    return [
-        _("Category: {category}", category=h(suggestions.category_label(category))),
-        _("Station area: {station}", station=h(station) if station else _("not chosen")),
-        _("Place: {place}", place=place),
-        _("Photos: {count}", count=photos),
-        "",
-        h(description),
-    ]
-
-
-async def has_stations(session: AsyncSession) -> bool:
-    return await session.scalar(select(Station.id).limit(1)) is not None
-
-
-async def station_name(session: AsyncSession, station_id: int | None) -> str | None:
-    station = await session.get(Station, station_id) if station_id else None
-    return station.name if station else None
-
-
-async def origin_line(session: AsyncSession, suggestion: Suggestion) -> str:
-    """Who brought it: the author if they allowed their name, or the deputy who logged it."""
-    if suggestion.deputy_id is not None:
-        deputy = await session.get(Deputy, suggestion.deputy_id)
-        return _("{source}: deputy {deputy}, raised by {count} residents",
-                 source=suggestions.source_label(suggestion.source), deputy=h(deputy.name if deputy else "-"),
-                 count=suggestion.raised_by)
-    name = await suggestions.author_name(session, suggestion)
-    return _("Suggested by {name}", name=h(name)) if name else _("Suggested by a resident who chose not to be named")
 
 
 # --- the form: entering and moving between steps ------------------------------------------------
@@ -196,43 +89,6 @@ async def begin(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: 
     await suggestions.check_daily_limit(session, actor, rules(ctx), ctx.now())
     await query.answer()
     await start_form(query.message, state, session, ctx, user, {"source": RESIDENT})
-
-
-async def start_form(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User,
-                     data: dict[str, Any]) -> None:
-    """Begin at the category step with `data` (the source, and for deputies the head count)."""
-    await state.set_data({**data, "photos": []})
-    await ask("category", message, state, session, ctx, user)
-
-
-async def ask(step: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
-              user: User) -> None:
-    data = await state.get_data()
-    await state.set_state(getattr(SuggestForm, step))
-    if step == "category":
-        choices = [button(suggestions.category_label(key), FormCb(act="cat", value=str(i)))
-                   for i, key in enumerate(ctx.settings.suggestion_categories)]
-        await message.answer(_("Which kind of project do you suggest?"), reply_markup=keyboard(*pairs(choices)))
-    elif step == "description":
-        await message.answer(_("Describe what is needed and why, in your own words ({min} to {max} characters). "
-                               "You may send a photo with the description as its caption.",
-                               min=suggestions.DESCRIPTION_MIN, max=suggestions.DESCRIPTION_MAX))
-    elif step == "photos":
-        await message.answer(photos_prompt(len(data.get("photos", []))), reply_markup=photos_keyboard(data))
-    elif step == "station":
-        await message.answer(_("Which liaison station's area is it in?"),
-                             reply_markup=await stations_keyboard(session, 0))
-    elif step == "place":
-        location = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=_("📍 Send my location"), request_location=True)]],
-                                       resize_keyboard=True, one_time_keyboard=True)
-        await message.answer(_("Where exactly? Send the location (📎 → Location, or the button below), "
-                               "or type the village and street."), reply_markup=location)
-    elif step == "name":
-        await message.answer(
-            _("May we show your first name ({name}) with the suggestion when it is shared? "
-              "If not, it appears without a name.", name=h(user.first_name or "-")),
-            reply_markup=keyboard([button(_("Yes, show my name"), FormCb(act="name", value="1")),
-                                   button(_("No, without my name"), FormCb(act="name", value="0"))]))
 
 
 async def advance(done: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
@@ -247,48 +103,9 @@ async def advance(done: str, message: Message, state: FSMContext, session: Async
             continue
         if step == "name" and data.get("source", RESIDENT) != RESIDENT:
             continue
-        await ask(step, message, state, session, ctx, user)
+        await ask_step(step, message, state, session, ctx, user)
         return
     await show_preview(message, state, session)
-
-
-def draft_from(data: dict[str, Any]) -> Draft:
-    return Draft(
-        category=data.get("category", ""), description=data.get("description", ""),
-        photos=[tuple(p) for p in data.get("photos", [])], station_id=data.get("station_id"),
-        place_text=data.get("place", ""), latitude=data.get("lat"), longitude=data.get("lon"),
-        show_name=bool(data.get("show_name")), source=data.get("source", RESIDENT),
-        raised_by=int(data.get("raised_by", 1)),
-    )
-
-
-async def show_preview(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    data = await state.get_data()
-    await state.set_state(SuggestForm.preview)
-    await state.update_data(editing=False)
-    draft = draft_from(data)
-    resident = draft.source == RESIDENT
-    lines = [_("<b>Please check your suggestion before sending it.</b>"), ""]
-    if not resident:
-        lines.append(_("Source: {source}, raised by {count} residents",
-                       source=suggestions.source_label(draft.source), count=draft.raised_by))
-    lines += detail_lines(draft.category, draft.description, await station_name(session, draft.station_id),
-                          place_line(draft.place_text, draft.latitude, draft.longitude), len(draft.photos))
-    if resident:
-        lines += ["", _("Your name is shown with it.") if draft.show_name else _("It is shown without your name.")]
-
-    def edit(label: str, step: str) -> InlineKeyboardButton:
-        return button(label, FormCb(act="edit", value=step))
-
-    own_rows = ([edit(_("Edit name choice"), "name")] if resident
-                else [edit(_("Edit source"), "source"), edit(_("Edit number of residents"), "count")])
-    await message.answer(clip("\n".join(lines)), reply_markup=keyboard(
-        [edit(_("Edit category"), "category"), edit(_("Edit description"), "description")],
-        [edit(_("Edit photos"), "photos"), edit(_("Edit place"), "station")],
-        own_rows,
-        [button(_("✅ Send"), FormCb(act="confirm"))],
-        [button(_("Discard"), FormCb(act="drop"))],
-    ))
 
 
 @router.callback_query(SuggestForm.preview, FormCb.filter((F.act == "edit") & F.value.in_(STEPS)))
@@ -299,7 +116,7 @@ async def edit_step(query: CallbackQuery, callback_data: FormCb, state: FSMConte
     step = callback_data.value
     if step == "station" and not await has_stations(session):
         step = "place"
-    await ask(step, query.message, state, session, ctx, user)
+    await ask_step(step, query.message, state, session, ctx, user)
 
 
 @router.callback_query(SuggestForm.preview, FormCb.filter(F.act == "confirm"))
@@ -353,16 +170,6 @@ async def described(message: Message, state: FSMContext, session: AsyncSession, 
 
 
 # --- photos ------------------------------------------------------------------------------------
-
-
-def photos_prompt(count: int) -> str:
-    return _("Send photos of the place, one by one or as an album: up to {max}, you have {count}. "
-             "Press Done when you have finished; photos are optional.", max=MAX_PHOTOS, count=count)
-
-
-def photos_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
-    remove = [button(_("Remove the photos"), FormCb(act="nophotos"))] if data.get("photos") else []
-    return keyboard([button(_("Done"), FormCb(act="photos"))], remove)
 
 
 @dataclass
@@ -436,13 +243,13 @@ async def report_photos(bot: Bot, chat_id: int, state: FSMContext, kept: int, re
     if refused:
         lines.append(_("{refused} more photos were not added: a suggestion holds at most {max}.",
                        refused=refused, max=MAX_PHOTOS))
-    markup = None
+    keyboard = None
     if current == SuggestForm.description.state:
         lines.append(_("Now please describe the need in words."))
     elif current == SuggestForm.photos.state:
         lines.append(photos_prompt(count))
-        markup = photos_keyboard(data)
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
+        keyboard = photos_keyboard(data)
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboard)
 
 
 @router.callback_query(SuggestForm.photos, FormCb.filter(F.act == "photos"))
@@ -470,21 +277,6 @@ async def not_a_photo(message: Message, state: FSMContext) -> None:
 
 
 # --- station area and place ---------------------------------------------------------------------
-
-
-async def stations_keyboard(session: AsyncSession, page: int) -> InlineKeyboardMarkup:
-    stations = list(await session.scalars(select(Station).order_by(Station.name, Station.id)))
-    pages = max(1, -(-len(stations) // STATIONS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = stations[page * STATIONS_PER_PAGE:(page + 1) * STATIONS_PER_PAGE]
-    choices = [button(f"{s.name} · {s.area}" if s.area else s.name, FormCb(act="station", value=str(s.id)))
-               for s in shown]
-    nav = []
-    if page > 0:
-        nav.append(button(_("‹ Previous"), FormCb(act="stpage", value=str(page - 1))))
-    if page + 1 < pages:
-        nav.append(button(_("Next ›"), FormCb(act="stpage", value=str(page + 1))))
-    return keyboard(*([c] for c in choices), nav, [button(_("Other / not sure"), FormCb(act="station", value="0"))])
 
 
 @router.callback_query(SuggestForm.station, FormCb.filter(F.act == "stpage"))
@@ -565,9 +357,8 @@ async def unexpected(message: Message, state: FSMContext) -> None:
 async def my_list(query: CallbackQuery, session: AsyncSession, actor: Actor) -> None:
     mine = await suggestions.mine(session, actor, MINE_SHOWN)
     if not mine:
-        await replace(query, _("You have not sent any suggestions yet."), keyboard(
-            [InlineKeyboardButton(text=_("Suggest a project"), callback_data=MenuCb(key="suggest").pack())],
-            [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+        await replace(query, _("You have not sent any suggestions yet."),
+                      markup([button(_("Suggest a project"), MenuCb(key="suggest"))], home_row()))
         return
     counts = await suggestions.support_counts(session, [s.id for s in mine])
     lines = [_("<b>My suggestions</b> (newest first)"), ""]
@@ -576,8 +367,7 @@ async def my_list(query: CallbackQuery, session: AsyncSession, actor: Actor) -> 
                        category=h(suggestions.category_label(s.category)), status=suggestions.status_label(s.status),
                        supporters=counts.get(s.id, 0)))
     rows = [[button(s.number or "", MineCb(id=s.id))] for s in mine]
-    await replace(query, "\n".join(lines), keyboard(
-        *rows, [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+    await replace(query, "\n".join(lines), markup(*rows, home_row()))
 
 
 @router.callback_query(MineCb.filter(F.id > 0))
@@ -593,7 +383,7 @@ async def my_one(query: CallbackQuery, callback_data: MineCb, session: AsyncSess
                           place_line(s.place_text, s.latitude, s.longitude), len(photos))
     lines += ["", _("<b>History</b>")]
     for event in history:
-        line = f"{local_time(ctx, event.at)} · {suggestions.status_label(event.status or '')}"
+        line = f"{ctx.local_time(event.at)} · {suggestions.status_label(event.status or '')}"
         lines.append(line + (f": {h(suggestions.event_text(event))}" if event.text else ""))
     question = await suggestions.open_question(session, s.id)
     if question is not None:
@@ -601,9 +391,7 @@ async def my_one(query: CallbackQuery, callback_data: MineCb, session: AsyncSess
                         "Answer it with the button under the question message.", question=h(question.question))]
     if suggestions.supportable(s):
         lines += ["", _("Share link for support: {link}", link=ctx.deep_link(suggestions.SHARE_PREFIX + s.share_code))]
-    await replace(query, "\n".join(lines), keyboard(
-        [button(_("« My suggestions"), MineCb(id=0))],
-        [InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())]))
+    await replace(query, "\n".join(lines), markup([button(_("« My suggestions"), MineCb(id=0))], home_row()))
 
 
 # --- support through a share link ----------------------------------------------------------------
@@ -623,8 +411,7 @@ async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tup
         lines += ["", _("You support this suggestion. Thank you!")]
     elif suggestions.supportable(s):
         rows.append([button(_("👍 Support this suggestion"), SupportCb(code=s.share_code))])
-    rows.append([InlineKeyboardButton(text=_("« Main menu"), callback_data=MenuCb(key="home").pack())])
-    return clip("\n".join(lines)), keyboard(*rows)
+    return clip("\n".join(lines)), markup(*rows, home_row())
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(suggestions.SHARE_PREFIX)))

@@ -1,8 +1,8 @@
 """Deputies log what residents raised on a visit or at a liaison station.
 
 Two steps of their own (where it was raised, and by how many residents), then the
-residents' form from `handlers.suggest`; the result joins the same staff queue, marked
-with its source and head count.
+residents' form (`handlers.views.suggestion_form`); the result joins the same staff queue,
+marked with its source and head count.
 """
 from __future__ import annotations
 
@@ -16,18 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
+from bot.forms import NOT_COMMAND, TYPED
+from bot.keyboards import button, markup
 from bot.menu import MenuCb
-from handlers.suggest import (
-    NOT_COMMAND,
-    TYPED,
-    FormCb,
-    SuggestForm,
-    button,
-    close_keyboard,
-    keyboard,
-    show_preview,
-    start_form,
-)
+from bot.screens import close_keyboard
+from handlers.views.suggestion_form import FormCb, SuggestForm, show_preview, start_form
 from models import Deputy, Role, User
 from models.suggestions import SuggestionSource
 from services import suggestions
@@ -58,7 +51,7 @@ def require_deputy(actor: Actor) -> None:
 
 async def ask_source(message: Message, state: FSMContext) -> None:
     await state.set_state(VisitForm.source)
-    await message.answer(_("Where did residents raise it?"), reply_markup=keyboard(
+    await message.answer(_("Where did residents raise it?"), reply_markup=markup(
         [button(_("On a visit to residents"), SourceCb(source=SuggestionSource.visit))],
         [button(_("At the liaison station"), SourceCb(source=SuggestionSource.station))]))
 

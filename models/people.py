@@ -34,7 +34,7 @@ class User(SQLModel, table=True):
 
 
 class Station(SQLModel, table=True):
-    """A deputy home, liaison station or studio (代表之家/联络站/工作室)."""
+    """A deputy home, liaison station or studio (daibiao zhi jia / lianluozhan / gongzuoshi)."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, sa_column_kwargs={"unique": True})
@@ -45,7 +45,7 @@ class Station(SQLModel, table=True):
 
 
 class Department(SQLModel, table=True):
-    """An implementing unit (实施单位) that answers proposals and delivers projects."""
+    """An implementing unit (shishi danwei) that answers proposals and delivers projects."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, sa_column_kwargs={"unique": True})

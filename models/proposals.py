@@ -1,4 +1,4 @@
-"""Deputies' written proposals (代表建议) and the departments' replies to them."""
+"""Deputies' written proposals (daibiao jianyi) and the departments' replies to them."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,10 +11,10 @@ from models.base import UTCDateTime, utcnow
 
 
 class ProposalClass(StrEnum):
-    """How long the department has to answer, counted from the handover (交办), seed 004.
+    """How long the department has to answer, counted from the handover (jiaoban), seed 004.
 
     An ordinary proposal is answered within 3 months; one that reaches across
-    departments or is hard to solve (涉及面广、处理难度大) within 6. Both are settings.
+    departments or is hard to solve (wide-ranging, difficult) within 6. Both are settings.
     """
 
     ordinary = "ordinary"
@@ -22,7 +22,7 @@ class ProposalClass(StrEnum):
 
 
 class Sitting(StrEnum):
-    """When the deputy raised it: during a congress session (大会期间) or between sessions (闭会期间)."""
+    """When the deputy raised it: during a congress session (dahui qijian) or between sessions (bihui qijian)."""
 
     session = "session"
     recess = "recess"
@@ -73,7 +73,7 @@ class Proposal(SQLModel, table=True):
 
 
 class ProposalReply(SQLModel, table=True):
-    """A department's answer (答复) to one round of a proposal, and the deputy's rating of it."""
+    """A department's answer (dafu) to one round of a proposal, and the deputy's rating of it."""
 
     __table_args__ = (sa.UniqueConstraint("proposal_id", "round", name="uq_proposalreply_round"),)
 

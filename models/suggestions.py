@@ -1,4 +1,4 @@
-"""点单: residents' suggestions, their history and support, and the candidate pool they feed."""
+"""Suggest (dian dan): residents' suggestions, their history and support, and the candidate pool they feed."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -99,7 +99,7 @@ class Support(SQLModel, table=True):
 
 
 class Candidate(SQLModel, table=True):
-    """A candidate project in the pool (候选项目库) that deputies may vote on."""
+    """A candidate project in the pool (houxuan xiangmu ku) that deputies may vote on."""
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)

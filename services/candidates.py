@@ -1,4 +1,4 @@
-"""The candidate pool (候选项目库): staff turn suggestions into candidate projects for the vote.
+"""The candidate pool (houxuan xiangmu ku): staff turn suggestions into candidate projects for the vote.
 
 A candidate starts from one accepted suggestion; similar suggestions are merged into it,
 so the pool shows how many residents stand behind each project.

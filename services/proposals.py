@@ -1,7 +1,7 @@
-"""Deputies' written proposals (代表建议): filing, handover to a department, answer, rating.
+"""Deputies' written proposals (daibiao jianyi): filing, handover to a department, answer, rating.
 
 The clock (seed 004): the department answers within 3 months (ordinary) or 6 months
-(complex) of the handover (交办). A department the deputy names at filing is handed
+(complex) of the handover (jiaoban). A department the deputy names at filing is handed
 the proposal at once, so its clock starts at filing; a proposal filed without one
 waits for the congress office and its clock starts when staff assign it. Reassigning
 to another department keeps the running clock: the deputy does not wait longer for
@@ -9,7 +9,7 @@ the office's correction. The periods are calendar months (Civil Code Art. 201) e
 when inquiries count working days; a last day on a rest day moves to the next working day.
 
 A deputy who rates an answer "dissatisfied" sends the proposal back to the department
-for a second answer (不满意的重新办理, seed 002), due REANSWER_MONTHS after the rating.
+for a second answer (re-handling after dissatisfaction, seed 002), due REANSWER_MONTHS after the rating.
 The rating of the second answer is final; a second "dissatisfied" goes to the congress
 office (staff are told), which follows it up outside the bot.
 """

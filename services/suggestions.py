@@ -1,4 +1,4 @@
-"""点单: residents (and deputies for them) suggest projects; staff review them; others add support.
+"""Suggest (dian dan): residents (and deputies for them) suggest projects; staff review them; others add support.
 
 Status changes go through `record_status`, which writes the history row and tells the
 author (and, for the outcomes, the supporters) through the outbox in their own language.
