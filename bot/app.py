@@ -20,8 +20,27 @@ from bot.storage import DatabaseStorage
 log = logging.getLogger(__name__)
 
 
+# aiogram parametrises `Response[T]` for every API answer, and pydantic caches those classes
+# only weakly: a garbage collection throws them away and the next answer rebuilds the
+# schema (milliseconds each). Holding the ones this bot uses keeps them built.
+_RESPONSE_TYPES: list[type] = []
+
+
+def _pin_response_types() -> None:
+    from aiogram import methods
+    from aiogram.methods.base import Response
+
+    if not _RESPONSE_TYPES:
+        used = (methods.SendMessage, methods.SendPhoto, methods.SendDocument, methods.SendMediaGroup,
+                methods.SendLocation, methods.EditMessageText, methods.EditMessageReplyMarkup,
+                methods.AnswerCallbackQuery, methods.DeleteMessage, methods.GetUpdates, methods.GetFile,
+                methods.SetMyCommands, methods.GetMe)
+        _RESPONSE_TYPES.extend(Response[method.__returning__] for method in used)
+
+
 def create_bot(ctx: AppContext) -> Bot:
     settings = ctx.settings
+    _pin_response_types()
     session = AiohttpSession(timeout=30)
     if settings.telegram_api_base:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/")), timeout=30)
