@@ -9,6 +9,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot import storage
@@ -50,18 +51,26 @@ class UnitOfWork(BaseMiddleware):
                 with storage.within(session):
                     result = await handler(event, data)
         except DomainError as error:
-            await _answer(event, error.localized())
+            await _answer(event, error)
             return None
         if session.info.pop("outbox_dirty", False):
             self.ctx.ring_outbox()
         return result
 
 
-async def _answer(update: Update, text: str) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+async def _answer(update: Update, error: DomainError) -> None:
+    """An alert on the button; a message if the button was already answered (Telegram takes one answer)."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(error.localized(), show_alert=True)
+            return
+        except TelegramBadRequest:
+            if query.message is None:
+                return
+            await query.message.answer(error.localized(html=True))
     elif update.message is not None:
-        await update.message.answer(text)
+        await update.message.answer(error.localized(html=True))
 
 
 async def _refuse_group(update: Update) -> None:

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -140,6 +141,11 @@ class Sender:
             except TelegramBadRequest as exc:
                 return Outcome(item, "failed", error=str(exc))
             except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError) as exc:
+                return Outcome(item, "retry", error=f"{type(exc).__name__}: {exc}")
+            except TelegramAPIError as exc:  # any other refusal (401, 404, ...): retrying will not help
+                return Outcome(item, "failed", error=f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # a bug must not abort the wave and strand its sent messages
+                log.exception("sending notification %s failed", item.id)
                 return Outcome(item, "retry", error=f"{type(exc).__name__}: {exc}")
             finally:
                 self._busy_chats.discard(item.chat_id)

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     # A message claimed by a sender that died is taken again after this long.
     outbox_lease_seconds: float = Field(default=60.0, ge=1)
+    # Delivered messages are kept this long, then forgotten (they carry personal data).
+    outbox_retention_days: int = Field(default=30, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
 
     # Rules from the seeds (DESIGN.md), each a setting.

@@ -5,15 +5,34 @@ was left) and forged callback data land here too, because no typed filter accept
 """
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.menu import back_to_menu_markup
 from bot.text import MESSAGE_LIMIT
 from services.i18n import _
 
 router = Router(name="fallback")
+log = logging.getLogger(__name__)
+
+
+@router.errors()
+async def unexpected_error(event: ErrorEvent) -> None:
+    """Log it with the update id; tell the person, in their language, that nothing went through."""
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    update = event.update
+    text = _("Something went wrong on our side and nothing was saved. Please try again in a moment.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message is not None and update.message.chat.type == "private":
+            await update.message.answer(text)
+    except TelegramAPIError:  # the apology itself could not go out; the log has the error
+        pass
 
 
 @router.callback_query()

@@ -1,10 +1,10 @@
 """The foundation's jobs: outbox delivery and the deadline sweep."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jobs.registry import JobContext, job
-from services import deadlines
+from services import deadlines, outbox
 
 
 @job("outbox", every=lambda app: app.settings.outbox_interval_seconds, needs_bot=True)
@@ -17,3 +17,10 @@ async def deliver_outbox(ctx: JobContext, now: datetime) -> str:
 async def sweep_deadlines(ctx: JobContext, now: datetime) -> str:
     result = await deadlines.sweep(ctx.app.db, now)
     return "fired " + (", ".join(f"{k} {v}" for k, v in sorted(result.fired.items())) or "nothing")
+
+
+@job("outbox_retention", every=lambda app: 6 * 3600)
+async def purge_outbox(ctx: JobContext, now: datetime) -> str:
+    async with ctx.app.db.session() as session:
+        purged = await outbox.purge_finished(session, now - timedelta(days=ctx.app.settings.outbox_retention_days))
+    return f"purged {purged}"

@@ -1,11 +1,16 @@
 """Domain errors carry a gettext message id; handlers translate and show them."""
 from __future__ import annotations
 
+from html import escape
+
 from services.i18n import N_, gettext_
 
 
 class DomainError(Exception):
-    """A rule said no. `message` is an English gettext id, `params` fill its placeholders."""
+    """A rule said no. `message` is an English gettext id, `params` fill its placeholders.
+
+    Params are plain text; `localized(html=True)` escapes them for an HTML message.
+    """
 
     default = N_("That cannot be done.")
 
@@ -14,8 +19,9 @@ class DomainError(Exception):
         self.params = params
         super().__init__(self.message)
 
-    def localized(self) -> str:
-        return gettext_(self.message, **self.params)
+    def localized(self, html: bool = False) -> str:
+        params = {k: escape(v, quote=False) if html and isinstance(v, str) else v for k, v in self.params.items()}
+        return gettext_(self.message, **params)
 
 
 class PermissionDenied(DomainError):

@@ -123,8 +123,9 @@ async def _link_deputy(session: AsyncSession, invite: Invite, user: User) -> Non
         raise DomainError(N_("This deputy is already linked to another Telegram account."))
     if existing is not None and existing.id != deputy.id:
         raise DomainError(N_("Your account is already linked to another deputy."))
+    if not deputy.active:  # staff deactivated the record after inviting: an old link must not undo that
+        raise DomainError(N_("This deputy record is no longer active. Ask the congress office for a new invite."))
     deputy.user_id = user.id
-    deputy.active = True
 
 
 def _require_inviter(actor: Actor, role: Role | str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,4 +163,15 @@ async def requeue_blocked(session: AsyncSession, chat_id: int) -> int:
     )
     if result.rowcount:
         session.info["outbox_dirty"] = True
+    return result.rowcount or 0
+
+
+async def purge_finished(session: AsyncSession, before: datetime) -> int:
+    """Forget delivered and given-up messages older than `before`: their texts carry personal
+    data that must not outlive their purpose (the audit trail records the actions)."""
+    result = await session.execute(
+        delete(Notification)
+        .where(Notification.status.in_((NotificationStatus.sent, NotificationStatus.failed)),
+               Notification.created_at < before)
+    )
     return result.rowcount or 0

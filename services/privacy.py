@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Awaitable, Callable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deputy, FsmRecord, Role, RoleGrant, User
+from models import AuditEvent, Deputy, FsmRecord, Notification, Role, RoleGrant, User
 from services import audit
 from services.i18n import _
 
@@ -77,6 +77,10 @@ async def _describe_profile(session: AsyncSession, user_id: int) -> list[str]:
 async def _erase_profile(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id))
     await session.execute(delete(FsmRecord).where(FsmRecord.key.like(f"%:{user_id}:%")))
+    # Messages to the person (sent or waiting) hold their data too; the audit keeps the
+    # actions but no longer who did them.
+    await session.execute(delete(Notification).where(Notification.chat_id == user_id))
+    await session.execute(update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
 
 
 register(DataSection("profile", _describe_profile, _erase_profile))

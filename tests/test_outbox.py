@@ -102,3 +102,18 @@ async def test_blocked_messages_come_back_when_the_user_returns(db):
         rows = (await s.scalars(select(Notification))).all()
         assert [r.status for r in rows] == [NotificationStatus.pending] * 2
         assert (await s.get(User, 9)).blocked_at is None
+
+
+async def test_delivered_messages_are_forgotten_after_the_retention_period(db):
+    async with db.session() as s:
+        for key in ("old-sent", "old-pending", "new-sent"):
+            await outbox.enqueue(s, 11, key, key=key)
+        rows = {r.idempotency_key: r for r in await s.scalars(select(Notification))}
+        for key in ("old-sent", "new-sent"):
+            rows[key].status = NotificationStatus.sent
+        for key in ("old-sent", "old-pending"):
+            rows[key].created_at = utcnow() - timedelta(days=40)
+    async with db.session() as s:
+        assert await outbox.purge_finished(s, utcnow() - timedelta(days=30)) == 1
+    async with db.session() as s:
+        assert sorted(r.idempotency_key for r in await s.scalars(select(Notification))) == ["new-sent", "old-pending"]

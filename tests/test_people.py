@@ -280,3 +280,17 @@ async def test_levels_written_the_usual_ways_are_understood(db):
         assert report.bad_rows == [] and report.added == 6
         levels = dict((await s.execute(select(Deputy.name, Deputy.level))).all())
         assert levels == {"甲": "county", "乙": "province", "丙": "township", "丁": "national", "戊": "county", "己": "county"}
+
+
+async def test_an_invite_cannot_reactivate_a_deputy_staff_deactivated(db):
+    async with db.session() as s:
+        staff = await _staff(s)
+        deputy = await directory.add_deputy(s, staff, directory.DeputyFields("孙八", "township"))
+        new = await invites.create(s, staff, Role.deputy, ttl_days=7, deputy_id=deputy.id)
+        await directory.edit_deputy(s, staff, deputy.id, active=False)
+    async with db.session() as s:
+        with pytest.raises(DomainError) as refused:
+            await invites.accept(s, await _user(s, 31), new.token)
+        assert "no longer active" in refused.value.message
+    async with db.session() as s:
+        assert (await s.get(Deputy, deputy.id)).user_id is None

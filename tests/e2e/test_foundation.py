@@ -163,3 +163,15 @@ async def test_deputies_cannot_erase_themselves(tg, bot, db):
     await user.wait_for(lambda m: "hold an office" in (m.text or ""))
     async with db.session() as s:
         assert await s.get(User, user.id) is not None
+
+
+async def test_an_unexpected_error_gets_an_apology_not_silence(tg, bot, monkeypatch):
+    import handlers.start
+
+    def broken(actor):  # noqa: ANN001, ANN202
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(handlers.start, "menu_text", broken)
+    user = tg.user(language_code="zh-hant")
+    await user.send("/menu")
+    await user.expect("我們這邊出了問題")
