@@ -30,6 +30,7 @@ from models.suggestions import Candidate, Suggestion
 from services import candidates, directory, suggestion_export, suggestions
 from services.auth import Actor, require
 from services.i18n import N_, _
+from services.directory import Page
 from services.suggestions import ALL_STATUSES, OPEN_STATUSES, QueueFilter
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ ANY = -1
 STATUS_FILTERS = (OPEN_STATUSES, ALL_STATUSES, *suggestions.STATUS_LABELS)
 EVERY_STATUS = STATUS_FILTERS.index(ALL_STATUSES)
 CHOICES_SHOWN = 30  # departments or stations offered as buttons
+BEHIND_PAGE = 20  # suggestions merged into a candidate, as buttons on its card (Telegram caps a keyboard)
+REASONS_PAGE = 20  # reason templates offered at once
+UNIT_NAME_MAX = 120  # a typed unit name, as directory.ensure_department accepts
 SNIPPET = 90
 
 
@@ -175,9 +179,16 @@ async def pick_filter(query: CallbackQuery, callback_data: QueueCb, session: Asy
             (suggestions.category_label(key), base.model_copy(update={"cat": i}))
             for i, key in enumerate(ctx.settings.suggestion_categories)]
     elif callback_data.pick == "st":
+        # `page` is the page of stations here; the queue itself starts again at its first page.
+        stations = await directory.station_page(session, actor, callback_data.page)
         options = [(_("All station areas"), base.model_copy(update={"st": ANY}))] + [
-            (station.name, base.model_copy(update={"st": station.id}))
-            for station in (await directory.stations(session))[:CHOICES_SHOWN]]
+            (station.name, base.model_copy(update={"st": station.id})) for station in stations.items]
+        turn = pager_row(stations.number, stations.has_next,
+                         lambda n: callback_data.model_copy(update={"page": n}))
+        text = "\n".join(filter(None, [_("Show which suggestions?"), page_line(stations)]))
+        await replace(query, text, markup(*pairs([button(label, data) for label, data in options]), turn,
+                                          [button(_("« Back"), base)]))
+        return
     else:
         options = [(status_filter_label(status), base.model_copy(update={"status": i}))
                    for i, status in enumerate(STATUS_FILTERS)]
@@ -272,6 +283,8 @@ async def accept_start(query: CallbackQuery, callback_data: ItemCb, session: Asy
 
 @router.message(StaffForm.title, TYPED)
 async def accept_title(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, candidates.TITLE_MAX):
+        return
     await state.update_data(title=candidates.clean_title(message.text))
     sid = (await state.get_data())["sid"]
     await state.set_state(StaffForm.summary)
@@ -290,12 +303,15 @@ async def ask_cost(message: Message, state: FSMContext, summary: str) -> None:
 
 @router.message(StaffForm.summary, TYPED)
 async def accept_summary(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, candidates.SUMMARY_MAX):
+        return
     await ask_cost(message, state, message.text)
 
 
 @router.callback_query(StaffForm.summary, ItemCb.filter(F.act == "desc"))
-async def accept_summary_from_description(query: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
-    s = await suggestions.get(session, (await state.get_data())["sid"])
+async def accept_summary_from_description(query: CallbackQuery, session: AsyncSession, actor: Actor,
+                                          state: FSMContext) -> None:
+    s = await suggestions.for_triage(session, actor, (await state.get_data())["sid"])
     await close_keyboard(query)
     await ask_cost(query.message, state, s.description[:candidates.SUMMARY_MAX])
 
@@ -312,6 +328,8 @@ async def ask_unit(message: Message, state: FSMContext, session: AsyncSession, c
 
 @router.message(StaffForm.cost, TYPED)
 async def accept_cost(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    if await split_text(message, state, len(f"{candidates.COST_MAX:,}")):
+        return
     await ask_unit(message, state, session, candidates.parse_cost(message.text))
 
 
@@ -335,6 +353,8 @@ async def accept_finish(message: Message, state: FSMContext, session: AsyncSessi
 @router.message(StaffForm.unit, TYPED)
 async def accept_unit_typed(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
                             ctx: AppContext) -> None:
+    if await split_text(message, state, UNIT_NAME_MAX):
+        return
     department = await directory.ensure_department(session, actor, message.text)
     await accept_finish(message, state, session, actor, ctx, department.id)
 
@@ -386,6 +406,8 @@ async def ask_start(query: CallbackQuery, callback_data: ItemCb, session: AsyncS
 
 @router.message(StaffForm.question, TYPED)
 async def ask_send(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, ctx: AppContext) -> None:
+    if await split_text(message, state, suggestions.QUESTION_MAX):
+        return
     sid = (await state.get_data())["sid"]
     await suggestions.ask_for_information(session, actor, sid, message.text, ctx.now(), AnswerCb(id=sid).pack())
     await state.clear()
@@ -421,12 +443,19 @@ async def answer_send(message: Message, state: FSMContext, session: AsyncSession
 async def reject_choose(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor) -> None:
     s = await suggestions.for_triage(session, actor, callback_data.id)
     templates = await suggestions.reason_templates(session, actor)
+    pages = max(1, -(-len(templates) // REASONS_PAGE))
+    number = min(max(callback_data.arg, 0), pages - 1)  # `arg`: the page of templates
+    first = number * REASONS_PAGE
+    shown = list(enumerate(templates[first:first + REASONS_PAGE], start=first + 1))
     lines = [_("Why is {number} not adopted? The resident will read the reason.", number=s.number), ""]
-    lines += [f"{i}. {h(suggestions.template_text(t))}" for i, t in enumerate(templates, start=1)]
-    rows = pairs([button(str(i), ItemCb(act="reason", id=s.id, arg=t.id)) for i, t in enumerate(templates, start=1)])
+    lines += [f"{i}. {h(suggestions.template_text(t))}" for i, t in shown]
+    if pages > 1:
+        lines += ["", page_line(Page(shown, number, pages, len(templates)))]
+    rows = pairs([button(str(i), ItemCb(act="reason", id=s.id, arg=t.id)) for i, t in shown])
     await query.answer()
     await query.message.answer(clip("\n".join(lines)), reply_markup=markup(
-        *rows, [button(_("Write another reason"), ItemCb(act="write", id=s.id))]))
+        *rows, pager_row(number, number + 1 < pages, lambda n: ItemCb(act="reject", id=s.id, arg=n)),
+        [button(_("Write another reason"), ItemCb(act="write", id=s.id))]))
 
 
 @router.callback_query(ItemCb.filter(F.act == "reason"))
@@ -445,6 +474,8 @@ async def reject_write(query: CallbackQuery, callback_data: ItemCb, session: Asy
 
 @router.message(StaffForm.reason, TYPED)
 async def reject_typed(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, suggestions.REASON_MAX):
+        return
     sid = (await state.get_data())["sid"]
     reason = suggestions.clean_reason(message.text)
     await state.update_data(reason=reason)
@@ -478,14 +509,15 @@ async def not_adopted(query: CallbackQuery, s: Suggestion) -> None:
 @router.callback_query(ItemCb.filter(F.act == "note"))
 async def note_start(query: CallbackQuery, callback_data: ItemCb, session: AsyncSession, actor: Actor,
                      state: FSMContext) -> None:
-    require(actor, Role.staff)
-    s = await suggestions.get(session, callback_data.id)
+    s = await suggestions.for_staff(session, actor, callback_data.id)
     await ask(query, state, StaffForm.note, _(
         "Your internal note on {number} (the resident never sees it):", number=s.number), sid=s.id)
 
 
 @router.message(StaffForm.note, TYPED)
 async def note_save(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, ctx: AppContext) -> None:
+    if await split_text(message, state, suggestions.NOTE_MAX):
+        return
     await suggestions.add_note(session, actor, (await state.get_data())["sid"], message.text, ctx.now())
     await state.clear()
     await done(message, _("Note saved."))
@@ -515,9 +547,13 @@ async def show_pool(query: CallbackQuery, session: AsyncSession, actor: Actor, s
         [button(_("Export to XLSX"), PoolCb(act="export"))], home_row()))
 
 
-async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int) -> tuple[str, list]:
+async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int,
+                         page: int = 0) -> tuple[str, list]:
     c = await candidates.get(session, actor, candidate_id)
-    behind = await candidates.behind(session, c.id)
+    merged = await candidates.behind(session, c.id)
+    pages = max(1, -(-len(merged) // BEHIND_PAGE))
+    shown = Page(merged, min(max(page, 0), pages - 1), pages, len(merged))
+    behind = merged[shown.number * BEHIND_PAGE:(shown.number + 1) * BEHIND_PAGE]
     counts = await suggestions.support_counts(session, [s.id for s in behind])
     backing = (await candidates.backing(session, [c.id])).get(c.id, candidates.Backing())
     units = await suggestions.names_by_id(session, Department.name, [c.department_id])
@@ -532,12 +568,15 @@ async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int)
     for s in behind:
         lines.append(f"• {s.number} · {h(suggestions.category_label(s.category))} · "
                      + _("supporters: {count}", count=counts.get(s.id, 0)) + " · " + await origin_line(session, s))
+    if page_line(shown):
+        lines.append(page_line(shown))
     rows = [
         [button(_("Edit title"), PoolCb(act="edit", id=c.id, field="title")),
          button(_("Edit summary"), PoolCb(act="edit", id=c.id, field="summary"))],
         [button(_("Edit cost"), PoolCb(act="edit", id=c.id, field="cost")),
          button(_("Edit unit"), PoolCb(act="edit", id=c.id, field="unit"))],
         *pairs([button(s.number or "", QueueCb(act="view", id=s.id, status=EVERY_STATUS)) for s in behind]),
+        pager_row(shown.number, shown.has_next, lambda n: PoolCb(act="view", id=c.id, page=n)),
         [button(_("« Candidate pool"), PoolCb(act="page"))],
     ]
     return clip("\n".join(lines)), rows
@@ -547,7 +586,7 @@ async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int)
 async def view_candidate(query: CallbackQuery, callback_data: PoolCb, session: AsyncSession, actor: Actor,
                          state: FSMContext) -> None:
     await state.clear()
-    text, rows = await candidate_card(session, actor, callback_data.id)
+    text, rows = await candidate_card(session, actor, callback_data.id, callback_data.page)
     await replace(query, text, markup(*rows))
 
 
@@ -582,6 +621,10 @@ async def edited(message: Message, session: AsyncSession, actor: Actor, candidat
 async def edit_typed(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
                      ctx: AppContext) -> None:
     data = await state.get_data()
+    limit = {"title": candidates.TITLE_MAX, "summary": candidates.SUMMARY_MAX,
+             "unit": UNIT_NAME_MAX}.get(data["field"], len(f"{candidates.COST_MAX:,}"))
+    if await split_text(message, state, limit):
+        return
     await candidates.edit(session, actor, data["cid"], data["field"], ctx.now(), text=message.text)
     await state.clear()
     await edited(message, session, actor, data["cid"])

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, ask
+from bot.forms import NOT_COMMAND, ask, split_text
 from bot.keyboards import Row, button, markup, pager_row, pairs
 from bot.menu import MenuCb, home_row
 from bot.text import MESSAGE_LIMIT, h
@@ -50,6 +50,13 @@ class RateCb(CallbackData, prefix="prr"):
 class AssignCb(CallbackData, prefix="pra"):
     pid: int
     dep: int = 0  # 0: show the departments (page `page`)
+    page: int = 0
+
+
+class ListCb(CallbackData, prefix="pro_p"):
+    """A page of a deputy's or a department's own list."""
+
+    name: str  # mine | todo
     page: int = 0
 
 
@@ -101,9 +108,9 @@ def _label(proposal: Proposal) -> str:
 
 
 def _due_text(proposal: Proposal, now: datetime, ctx: AppContext) -> str:
-    if proposal.due_on is None:
+    days = proposals.days_left(proposal, now, ctx.settings.tz)
+    if days is None:
         return _("not yet (the clock starts at the handover)")
-    days = (proposal.due_on - now.astimezone(ctx.settings.tz).date()).days
     if days > 0:
         left = ngettext("{n} day left", "{n} days left", days)
     elif days == 0:
@@ -159,7 +166,9 @@ async def _ask_sitting(message: Message, state: FSMContext) -> None:
 
 
 @router.message(Filing.deputy, F.text)
-async def got_deputy_name(message: Message, session: AsyncSession, actor: Actor) -> None:
+async def got_deputy_name(message: Message, state: FSMContext, session: AsyncSession, actor: Actor) -> None:
+    if await split_text(message, state, directory.NAME_MAX):
+        return
     found = await proposals.find_deputies(session, actor, message.text)
     if not found:
         await message.answer(_("No deputy found by that name. Type the name again."))
@@ -192,6 +201,8 @@ async def _ask_title(message: Message, state: FSMContext) -> None:
 
 @router.message(Filing.title, F.text)
 async def got_title(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, proposals.TITLE_MAX):
+        return
     await state.update_data(title=proposals.clean_title(message.text))
     await state.set_state(Filing.text)
     await message.answer(_("Now send the text: the problem, what you propose and why (at most {max} characters).",
@@ -200,6 +211,8 @@ async def got_title(message: Message, state: FSMContext) -> None:
 
 @router.message(Filing.text, F.text)
 async def got_text(message: Message, state: FSMContext, ctx: AppContext) -> None:
+    if await split_text(message, state, proposals.TEXT_MAX):
+        return
     await state.update_data(text=proposals.clean_text(message.text))
     await state.set_state(Filing.proposal_class)
     months = _rules(ctx).months
@@ -296,26 +309,34 @@ async def cancel_form(query: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.callback_query(MenuCb.filter(F.key == "proposal_mine"))
-async def my_proposals(query: CallbackQuery, session: AsyncSession, actor: Actor) -> None:
-    mine = await proposals.mine(session, actor)
+@router.callback_query(ListCb.filter(F.name == "mine"))
+async def my_proposals(query: CallbackQuery, session: AsyncSession, actor: Actor,
+                       callback_data: MenuCb | ListCb) -> None:
+    page = callback_data.page if isinstance(callback_data, ListCb) else 0
+    mine, more = await proposals.mine(session, actor, page)
     await query.answer()
     lines = [_("<b>My proposals</b>")] + [
         _("{proposal}: {state}", proposal=_label(p), state=_(proposals.STATUS_LABELS[ProposalStatus(p.status)]))
         for p in mine
     ] if mine else [_("You have not filed any proposal yet.")]
     await query.message.answer(_clip_lines(lines), reply_markup=markup(
-        *_open_rows(mine), [button(_("File a proposal"), MenuCb(key="proposal_new"))], home_row()))
+        *_open_rows(mine), pager_row(page, more, lambda n: ListCb(name="mine", page=n), TURNS),
+        [button(_("File a proposal"), MenuCb(key="proposal_new"))], home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "proposal_todo"))
-async def to_answer(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext) -> None:
-    waiting = await proposals.to_answer(session, actor)
+@router.callback_query(ListCb.filter(F.name == "todo"))
+async def to_answer(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
+                    callback_data: MenuCb | ListCb) -> None:
+    page = callback_data.page if isinstance(callback_data, ListCb) else 0
+    waiting, more = await proposals.to_answer(session, actor, page)
     await query.answer()
     now = ctx.now()
     lines = [_("<b>Proposals to answer</b>, the most urgent first:")] + [
         _("{proposal}: {state}", proposal=_label(p), state=_due_text(p, now, ctx)) for p in waiting
     ] if waiting else [_("No proposal is waiting for your department's answer.")]
-    await query.message.answer(_clip_lines(lines), reply_markup=markup(*_open_rows(waiting), home_row()))
+    await query.message.answer(_clip_lines(lines), reply_markup=markup(
+        *_open_rows(waiting), pager_row(page, more, lambda n: ListCb(name="todo", page=n), TURNS), home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "proposal_office"))
@@ -352,7 +373,8 @@ async def office_list(query: CallbackQuery, callback_data: OfficeCb, session: As
 
 
 def _open_rows(items: list[Proposal]) -> list[Row]:
-    return [[button(f"{p.number} {p.title}"[:60], ProposalCb(act="open", pid=p.id))] for p in items[:20]]
+    """One button per proposal of a page (the services page by proposals.PAGE_SIZE)."""
+    return [[button(f"{p.number} {p.title}"[:60], ProposalCb(act="open", pid=p.id))] for p in items]
 
 
 def _clip_lines(lines: list[str]) -> str:
@@ -419,17 +441,16 @@ async def _show_card(message: Message, card: proposals.Card, actor: Actor, ctx: 
 
 def _card_markup(card: proposals.Card, actor: Actor) -> InlineKeyboardMarkup:
     p, status = card.proposal, ProposalStatus(card.proposal.status)
-    owner = actor.deputy_id == p.deputy_id
     waiting = status in (ProposalStatus.filed, ProposalStatus.assigned)
     rows: list[Row] = []
-    if status == ProposalStatus.answered and (owner or actor.is_staff and card.deputy.user_id is None):
+    if status == ProposalStatus.answered and proposals.may_rate(actor, p, card.deputy):
         rows.append([button(_(proposals.RATING_LABELS[r]), RateCb(pid=p.id, rating=r)) for r in Rating])
     if status == ProposalStatus.assigned and p.department_id in actor.department_ids:
         rows.append([button(_("Write the answer"), ProposalCb(act="answer", pid=p.id))])
     if waiting and actor.is_staff:
         label = _("Hand over to a department") if status == ProposalStatus.filed else _("Move to another department")
         rows.append([button(label, AssignCb(pid=p.id))])
-    if waiting and owner:
+    if waiting and proposals.may_withdraw(actor, p):
         rows.append([button(_("Withdraw"), ProposalCb(act="withdraw", pid=p.id))])
     return markup(*rows, home_row())
 
@@ -511,6 +532,8 @@ async def start_answer(query: CallbackQuery, callback_data: ProposalCb, session:
 
 @router.message(Answering.text, F.text)
 async def got_answer_text(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, proposals.TEXT_MAX):
+        return
     await state.update_data(text=proposals.clean_text(message.text))
     await state.set_state(Answering.attachment)
     await message.answer(_("You may attach the signed reply letter as a file (PDF, Word or a scan). "

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED
+from bot.forms import NOT_COMMAND, TYPED, split_text
 from bot.keyboards import button, markup
 from bot.menu import MenuCb
 from bot.screens import close_keyboard
 from handlers.views.suggestion_form import FormCb, SuggestForm, show_preview, start_form
-from models import Deputy, Role, User
+from models import Role, User
 from models.suggestions import SuggestionSource
 from services import suggestions
 from services.auth import Actor, require
@@ -85,6 +85,8 @@ async def chose_source(query: CallbackQuery, callback_data: SourceCb, actor: Act
 @router.message(VisitForm.count, TYPED)
 async def counted(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, ctx: AppContext,
                   user: User) -> None:
+    if await split_text(message, state, len(str(suggestions.RAISED_BY_MAX))):
+        return
     raised_by = suggestions.clean_raised_by(message.text)
     data = await state.get_data()
     if data.get("editing"):
@@ -92,9 +94,9 @@ async def counted(message: Message, state: FSMContext, session: AsyncSession, ac
         await show_preview(message, state, session)
         return
     start = {"source": data.get("source"), "raised_by": raised_by}
-    deputy = await session.get(Deputy, actor.deputy_id) if actor.deputy_id else None
-    if data.get("source") == SuggestionSource.station and deputy and deputy.station_id:
-        start["station_id"] = deputy.station_id  # raised at the deputy's own station: its area is known
+    station_id = await suggestions.default_station(session, actor, data.get("source") or "")
+    if station_id:
+        start["station_id"] = station_id
     await start_form(message, state, session, ctx, user, start)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -123,7 +122,7 @@ async def merge_into(session: AsyncSession, actor: Actor, suggestion_id: int, ca
     candidate = await get(session, actor, candidate_id)
     if candidate.status != IN_POOL:
         raise DomainError(N_("The candidate «{title}» has left the pool; choose another."),
-                          title=escape(candidate.title))
+                          title=candidate.title)
     suggestion = await suggestions.for_triage(session, actor, suggestion_id)
     suggestion.candidate_id = candidate.id
     candidate.updated_at = now
@@ -199,7 +198,7 @@ async def set_stage(session: AsyncSession, actor: Actor, candidate_id: int, stat
     candidate = await get(session, actor, candidate_id)
     if status not in STAGES.get(candidate.status, ()):
         raise DomainError(N_("The candidate «{title}» is {status}; that step does not apply."),
-                          title=escape(candidate.title), status=status_label(candidate.status))
+                          title=candidate.title, status=status_label(candidate.status))
     candidate.status = status
     candidate.updated_at = now
     for suggestion in await behind(session, candidate.id):

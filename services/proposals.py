@@ -25,11 +25,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deadline, Department, Deputy, Role, RoleGrant, User
+from models import AuditEvent, Deadline, Department, Deputy, Role, RoleGrant, User
 from models.proposals import Proposal, ProposalClass, ProposalReply, ProposalStatus, Rating, Sitting
 from services import audit, deadlines, outbox
 from services.auth import Actor, require
 from services.calendar import HolidayCalendar, get_calendar, local_day_start, period_end, remind_before
+from services.calendar import days_left as calendar_days_left
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _, translate
@@ -174,6 +175,14 @@ def _within(value: str, limit: int, empty: str, too_long: str) -> str:
     return value
 
 
+def days_left(proposal: Proposal, now: datetime, tz: ZoneInfo) -> int | None:
+    """Whole local days to the last day of the running clock: 0 on it, negative when overdue, None
+    before the handover (the clock has not started)."""
+    if proposal.due_on is None:
+        return None
+    return calendar_days_left(now, local_day_start(proposal.due_on + timedelta(days=1), tz), tz)
+
+
 def class_label(value: str) -> str:
     return _(CLASS_LABELS[ProposalClass(value)])
 
@@ -217,9 +226,10 @@ async def _create(session: AsyncSession, actor: Actor, deputy_id: int, draft: Dr
     )
     session.add(proposal)
     await session.flush()
-    audit.record(session, actor.id, "proposal.file", "proposal", proposal.id, number=proposal.number, oral=oral)
+    filed = audit.record(session, actor.id, "proposal.file", "proposal", proposal.id, number=proposal.number,
+                         oral=oral)
     if department is not None:
-        await _hand_over(session, proposal, department, now, rules)
+        await _hand_over(session, proposal, department, now, rules, filed)
     else:
         await _tell(session, await _staff_ids(session, but=actor.id), proposal, "filed",
                     N_("New proposal {number} «{title}» is waiting to be handed to a department."))
@@ -236,32 +246,40 @@ async def assign(session: AsyncSession, actor: Actor, proposal_id: int, departme
     if proposal.department_id == department_id:
         raise InvalidInput(N_("The proposal is already with this department."))
     department = await _department(session, department_id)
-    audit.record(session, actor.id, "proposal.assign", "proposal", proposal.id,
-                 department_id=department_id, previous=proposal.department_id)
+    assigned = audit.record(session, actor.id, "proposal.assign", "proposal", proposal.id,
+                            department_id=department_id, previous=proposal.department_id)
     if proposal.status == ProposalStatus.filed:
-        await _hand_over(session, proposal, department, now, rules)
+        await _hand_over(session, proposal, department, now, rules, assigned)
         return proposal
     previous = proposal.department_id
     proposal.department_id = department.id
-    await _tell(session, await _department_user_ids(session, previous), proposal, f"moved-{previous}-{department.id}",
+    handover = await _event_id(session, assigned)
+    await _tell(session, await _department_user_ids(session, previous), proposal, f"moved-{handover}",
                 N_("Proposal {number} «{title}» was moved to {department}; you no longer need to answer it."),
                 department=_h(department.name))
-    await _tell_handed_over(session, proposal, department)
+    await _tell_handed_over(session, proposal, department, handover)
     return proposal
 
 
 async def _hand_over(session: AsyncSession, proposal: Proposal, department: Department, now: datetime,
-                     rules: Rules) -> None:
+                     rules: Rules, event: AuditEvent) -> None:
     await _transition(session, proposal, (ProposalStatus.filed,), ProposalStatus.assigned, CANNOT_HAND_OVER)
     proposal.department_id = department.id
     proposal.handed_over_at = now
     await _start_clock(session, proposal, KIND, rules.months[proposal.proposal_class], now, rules)
-    await _tell_handed_over(session, proposal, department)
+    await _tell_handed_over(session, proposal, department, await _event_id(session, event))
 
 
-async def _tell_handed_over(session: AsyncSession, proposal: Proposal, department: Department) -> None:
+async def _event_id(session: AsyncSession, event: AuditEvent) -> int:
+    """The id of the audit event of a handover: it keys the notices, so A→B→A tells A again."""
+    await session.flush()
+    return event.id
+
+
+async def _tell_handed_over(session: AsyncSession, proposal: Proposal, department: Department,
+                            handover: int) -> None:
     deputy = await session.get(Deputy, proposal.deputy_id)
-    event = f"r{proposal.round}-to-{department.id}"
+    event = f"handover-{handover}"
     clerks = await _department_user_ids(session, department.id)
     await _tell(session, clerks, proposal, event,
                 N_("New proposal to answer: {number} «{title}» from deputy {deputy}. The answer is due by {due}."),
@@ -328,9 +346,11 @@ async def answer(session: AsyncSession, actor: Actor, proposal_id: int, reply_te
 
 async def rate(session: AsyncSession, actor: Actor, proposal_id: int, rating: str, now: datetime,
                rules: Rules) -> Proposal:
-    """The deputy (or staff on their behalf) rates the last answer; "dissatisfied" once means a second answer."""
+    """The deputy rates the last answer (staff on their behalf only for a deputy who is not in the bot);
+    "dissatisfied" once means a second answer."""
     proposal = await _proposal(session, proposal_id)
-    _require_owner_or_staff(actor, proposal)
+    if not may_rate(actor, proposal, await session.get(Deputy, proposal.deputy_id)):
+        raise PermissionDenied()
     if rating not in RATING_LABELS:
         raise InvalidInput()
     final = rating != Rating.dissatisfied or proposal.round > 1
@@ -363,9 +383,11 @@ async def rate(session: AsyncSession, actor: Actor, proposal_id: int, rating: st
 
 
 async def withdraw(session: AsyncSession, actor: Actor, proposal_id: int, now: datetime) -> Proposal:
-    """The deputy withdraws a proposal nobody has answered yet; its open clock is removed, not counted."""
+    """The deputy withdraws a proposal nobody has answered yet; its open clock is removed, not counted.
+    Only the deputy: staff cannot withdraw a proposal on a deputy's behalf."""
     proposal = await _proposal(session, proposal_id)
-    _require_owner_or_staff(actor, proposal)
+    if not may_withdraw(actor, proposal):
+        raise PermissionDenied()
     await _transition(session, proposal, (ProposalStatus.filed, ProposalStatus.assigned), ProposalStatus.withdrawn,
                       N_("Only a proposal waiting for an answer can be withdrawn."))
     await session.execute(delete(Deadline).where(
@@ -395,22 +417,28 @@ async def card(session: AsyncSession, actor: Actor, proposal_id: int) -> Card:
     return Card(proposal, await session.get(Deputy, proposal.deputy_id), names, replies, note or "")
 
 
-async def mine(session: AsyncSession, actor: Actor) -> list[Proposal]:
+async def mine(session: AsyncSession, actor: Actor, page: int = 0) -> tuple[list[Proposal], bool]:
+    """One page of the deputy's own proposals, newest first; (proposals, whether a next page exists)."""
     if actor.deputy_id is None:
         raise PermissionDenied(N_("Only deputies can file proposals."))
-    return list(await session.scalars(
-        select(Proposal).where(Proposal.deputy_id == actor.deputy_id).order_by(Proposal.id.desc()).limit(50)))
+    return await _page(session, select(Proposal).where(Proposal.deputy_id == actor.deputy_id)
+                       .order_by(Proposal.id.desc()), page)
 
 
-async def to_answer(session: AsyncSession, actor: Actor) -> list[Proposal]:
-    """The proposals the actor's department must answer, the most urgent first."""
+async def to_answer(session: AsyncSession, actor: Actor, page: int = 0) -> tuple[list[Proposal], bool]:
+    """One page of the proposals the actor's department must answer, the most urgent first."""
     require(actor, Role.department)
     if not actor.department_ids:
-        return []
-    return list(await session.scalars(
-        select(Proposal)
-        .where(Proposal.department_id.in_(actor.department_ids), Proposal.status == ProposalStatus.assigned)
-        .order_by(Proposal.due_on, Proposal.id)))
+        return [], False
+    return await _page(session, select(Proposal)
+                       .where(Proposal.department_id.in_(actor.department_ids),
+                              Proposal.status == ProposalStatus.assigned)
+                       .order_by(Proposal.due_on, Proposal.id), page)
+
+
+async def _page(session: AsyncSession, query, page: int) -> tuple[list[Proposal], bool]:  # noqa: ANN001
+    rows = list(await session.scalars(query.offset(max(page, 0) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def _office_filter(name: str, today: date):  # noqa: ANN202
@@ -438,11 +466,8 @@ async def office_list(session: AsyncSession, actor: Actor, name: str, today: dat
     require(actor, Role.staff)
     if name not in OFFICE_LISTS:
         raise InvalidInput()
-    rows = list(await session.scalars(
-        select(Proposal).where(_office_filter(name, today))
-        .order_by(Proposal.due_on.is_(None), Proposal.due_on, Proposal.id)
-        .offset(max(page, 0) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return await _page(session, select(Proposal).where(_office_filter(name, today))
+                       .order_by(Proposal.due_on.is_(None), Proposal.due_on, Proposal.id), page)
 
 
 async def late_rounds(session: AsyncSession, proposal_ids: list[int]) -> set[int]:
@@ -544,9 +569,16 @@ async def _department_name(session: AsyncSession, proposal: Proposal) -> str:
     return _h(department.name) if department else ""
 
 
-def _require_owner_or_staff(actor: Actor, proposal: Proposal) -> None:
-    if actor.deputy_id != proposal.deputy_id and not actor.is_staff:
-        raise PermissionDenied()
+def may_withdraw(actor: Actor, proposal: Proposal) -> bool:
+    """Only the deputy who owns the proposal may withdraw it."""
+    return actor.deputy_id is not None and actor.deputy_id == proposal.deputy_id
+
+
+def may_rate(actor: Actor, proposal: Proposal, deputy: Deputy | None) -> bool:
+    """The owning deputy rates; staff rate on their behalf only when the deputy has no Telegram account."""
+    if actor.deputy_id is not None and actor.deputy_id == proposal.deputy_id:
+        return True
+    return actor.is_staff and deputy is not None and deputy.user_id is None
 
 
 async def _department_user_ids(session: AsyncSession, department_id: int | None) -> list[int]:

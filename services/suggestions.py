@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from models import Role, User, utcnow
+from models import Deputy, Role, User, utcnow
 from models.suggestions import (
     Candidate,
     InfoRequest,
@@ -250,6 +250,18 @@ def validate(rules: Rules, draft: Draft) -> Draft:
     return draft
 
 
+async def default_station(session: AsyncSession, actor: Actor, source: str) -> int | None:
+    """Where a deputy's suggestion comes from when not told otherwise: one raised at the deputy's own
+    liaison station belongs to that station's area; one from a visit is placed by the form."""
+    require(actor, Role.deputy)
+    if actor.deputy_id is None:
+        raise PermissionDenied()
+    if source != SuggestionSource.station:
+        return None
+    deputy = await session.get(Deputy, actor.deputy_id)
+    return deputy.station_id if deputy else None
+
+
 async def submit(session: AsyncSession, actor: Actor, rules: Rules, draft: Draft, now: datetime) -> Suggestion:
     """Create the suggestion with its tracking number. Deputies log visit/station ones for residents."""
     draft = validate(rules, draft)
@@ -291,8 +303,18 @@ async def record_status(
     session: AsyncSession, suggestion: Suggestion, status: str, *, actor_id: int | None, now: datetime,
     reason: str = "", reason_is_msgid: bool = False, notify: bool = True,
 ) -> SuggestionEvent:
-    """Move a suggestion to `status`, keep the history, and tell the people behind it."""
-    if status not in NEXT.get(suggestion.status, frozenset()):
+    """Move a suggestion to `status`, keep the history, and tell the people behind it.
+
+    The move is checked in the UPDATE itself (compare and set on the status read): of two clerks
+    accepting, merging or closing the same suggestion at once, the second is refused."""
+    previous = suggestion.status
+    if status not in NEXT.get(previous, frozenset()):
+        raise _step_gone(suggestion)
+    moved = await session.execute(
+        update(Suggestion).where(Suggestion.id == suggestion.id, Suggestion.status == previous)
+        .values(status=status, updated_at=now).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        await session.refresh(suggestion, ["status"])
         raise _step_gone(suggestion)
     suggestion.status = status
     suggestion.updated_at = now
@@ -351,6 +373,12 @@ async def get(session: AsyncSession, suggestion_id: int) -> Suggestion:
     if suggestion is None:
         raise NotFound()
     return suggestion
+
+
+async def for_staff(session: AsyncSession, actor: Actor, suggestion_id: int) -> Suggestion:
+    """Any suggestion, for the congress office only."""
+    require(actor, Role.staff)
+    return await get(session, suggestion_id)
 
 
 async def own(session: AsyncSession, actor: Actor, suggestion_id: int) -> Suggestion:

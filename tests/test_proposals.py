@@ -311,3 +311,53 @@ def test_excerpt_escapes_and_stays_within_the_limit():
     assert proposals.excerpt("a < b & c", 100) == "a &lt; b &amp; c"
     cut = proposals.excerpt("<" * 50, 21)
     assert cut == "&lt;" * 5 + "…" and len(cut) <= 21
+
+
+async def test_staff_neither_withdraw_nor_rate_for_a_deputy_in_the_bot(db, office):
+    proposal = await _file(db, office, at("2026-03-02"))
+    async with db.session() as s:
+        with pytest.raises(PermissionDenied):
+            await proposals.withdraw(s, await _actor(s, STAFF), proposal.id, at("2026-03-03"))
+    async with db.session() as s:
+        await proposals.answer(s, await _actor(s, CLERK), proposal.id, "Lights go up in April.", at("2026-03-04"))
+    async with db.session() as s:
+        with pytest.raises(PermissionDenied):  # the deputy is in the bot and rates for themselves
+            await proposals.rate(s, await _actor(s, STAFF), proposal.id, Rating.satisfied, at("2026-03-05"), RULES)
+    assert not any("withdrawn" in text for text in await _messages(db, CLERK))
+    async with db.session() as s:  # a deputy without Telegram: staff rate on their behalf
+        (await s.get(Deputy, proposal.deputy_id)).user_id = None
+    async with db.session() as s:
+        rated = await proposals.rate(s, await _actor(s, STAFF), proposal.id, Rating.satisfied, at("2026-03-05"),
+                                     RULES)
+    assert rated.status == ProposalStatus.rated
+    # Nor does a deputy without Telegram let staff withdraw: withdrawing is the deputy's own decision.
+    other = await _file(db, office, at("2026-03-06"), by=OTHER_DEPUTY)
+    async with db.session() as s:
+        (await s.get(Deputy, other.deputy_id)).user_id = None
+    async with db.session() as s:
+        with pytest.raises(PermissionDenied):
+            await proposals.withdraw(s, await _actor(s, STAFF), other.id, at("2026-03-07"))
+
+
+async def test_a_department_handed_the_proposal_again_is_told_again(db, office):
+    proposal = await _file(db, office, at("2026-03-02"))
+    for day, department in (("2026-03-03", "water"), ("2026-03-04", "roads"), ("2026-03-05", "water")):
+        async with db.session() as s:
+            await proposals.assign(s, await _actor(s, STAFF), proposal.id, office[department], at(day), RULES)
+    roads, water = await _messages(db, CLERK), await _messages(db, OTHER_CLERK)
+    assert len([t for t in roads if "New proposal to answer" in t]) == 2
+    assert len([t for t in roads if "was moved to Water Bureau" in t]) == 2
+    assert len([t for t in water if "New proposal to answer" in t]) == 2
+    assert len([t for t in water if "was moved to Transport Bureau" in t]) == 1
+
+
+async def test_a_department_pages_through_every_proposal_it_must_answer(db, office):
+    for _ in range(proposals.PAGE_SIZE + 1):
+        await _file(db, office, at("2026-03-02"))
+    async with db.session() as s:
+        clerk = await _actor(s, CLERK)
+        first, more = await proposals.to_answer(s, clerk)
+        last, after = await proposals.to_answer(s, clerk, 1)
+        mine, _more = await proposals.mine(s, await _actor(s, DEPUTY), 1)
+    assert (len(first), more, len(last), after) == (proposals.PAGE_SIZE, True, 1, False)
+    assert len(mine) == 1 and not {p.id for p in first} & {p.id for p in last}

@@ -176,6 +176,43 @@ async def test_review_accept_and_merge_notify_authors_and_supporters_in_their_la
         assert await s.scalar(select(func.count()).select_from(Candidate)) == 1
 
 
+@pytest.mark.parametrize("second", ["accept", "merge", "not_adopt"])
+async def test_two_clerks_triaging_at_once_give_one_outcome(db, second):
+    async with db.session() as s:
+        author = await _actor(s, 1)
+        for uid in (9, 10):
+            await _actor(s, uid, "en", Role.staff)
+        other = await suggestions.submit(s, author, RULES, _draft(category="other"), NOW)
+        target = await candidates.accept_into_pool(
+            s, await _actor(s, 9, "en"), other.id, candidates.CandidateFields("Lane lights", "Ten lamps"), NOW)
+        made = await suggestions.submit(s, author, RULES, _draft(), NOW)
+
+    both_read = asyncio.Barrier(2)
+
+    async def triage(uid: int, how: str) -> object:
+        async with db.session() as s:
+            staff = await load_actor(s, await s.get(User, uid))
+            await s.get(Suggestion, made.id)  # both clerks see it open before either writes
+            await both_read.wait()
+            if how == "accept":
+                return await candidates.accept_into_pool(
+                    s, staff, made.id, candidates.CandidateFields(f"Lights {uid}", "Twelve lamps"), NOW)
+            if how == "merge":
+                return await candidates.merge_into(s, staff, made.id, target.id, NOW)
+            return await suggestions.not_adopt(s, staff, made.id, NOW, reason="Already planned.")
+
+    results = await asyncio.gather(triage(9, "accept"), triage(10, second), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], DomainError), results
+    assert "no longer applies" in translate("en", refused[0].message, **refused[0].params)
+    async with db.session() as s:
+        stored = await s.get(Suggestion, made.id)
+        assert await s.scalar(select(func.count()).select_from(Candidate)) == (2 if stored.status == "accepted" else 1)
+        statuses = [e.status for e in await suggestions.history(s, made.id)]
+        assert statuses == ["received", stored.status]
+        assert len(await _notices(s, 1)) == 2  # the other suggestion's acceptance, then one outcome
+
+
 async def test_not_adopting_with_a_template_translates_the_reason_for_the_resident(db):
     async with db.session() as s:
         resident = await _actor(s, 1, "zh-hant")
@@ -246,12 +283,20 @@ async def test_later_orders_move_the_candidate_and_every_suggestion_behind_it(db
         made = await suggestions.submit(s, resident, RULES, _draft(), NOW)
         candidate = await candidates.accept_into_pool(s, staff, made.id, candidates.CandidateFields("Lights", "Lamps"),
                                                       NOW)
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as refused:
             await candidates.set_stage(s, staff, candidate.id, "completed", NOW)
+        assert refused.value.params["title"] == "Lights"
         for stage in ("voted", "in_progress", "completed"):
             await candidates.set_stage(s, staff, candidate.id, stage, NOW)
         assert [e.status for e in await suggestions.history(s, made.id)] == [
             "received", "accepted", "voted", "in_progress", "completed"]
+        # Error params are raw text: an alert is plain text, and a message escapes them when rendering.
+        candidate.title = "Lights & poles"
+        later = await suggestions.submit(s, resident, RULES, _draft(category="other"), NOW)
+        with pytest.raises(DomainError) as refused:
+            await candidates.merge_into(s, staff, later.id, candidate.id, NOW)
+        assert refused.value.params["title"] == "Lights & poles"
+        candidate.title = "Lights"
         notices = await _notices(s, 1)
         assert len(notices) == 4 and notices[-1] == translate(
             "en", suggestions.AUTHOR_NOTICES["completed"], number=made.number, title="Lights")
