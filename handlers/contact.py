@@ -7,9 +7,11 @@ threads).
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask, enter_form
+from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
 from bot.keyboards import button, markup
 from bot.menu import MenuCb
 from bot.text import h
-from handlers.views.inquiries import thread_text
+from handlers.views.inquiries import stations_markup, thread_text
 from models import Deputy, Station
 from services import deputy_codes, directory, inquiries, meetings
 from services.auth import Actor
@@ -46,6 +48,10 @@ class CardCb(CallbackData, prefix="dc"):
 
 class StationPickCb(CallbackData, prefix="dcs"):
     station_id: int
+
+
+class StationPageCb(CallbackData, prefix="dcp"):
+    page: int
 
 
 class ThreadCb(CallbackData, prefix=inquiries.THREAD_PREFIX):
@@ -141,8 +147,19 @@ async def find_deputy(query: CallbackQuery, session: AsyncSession, state: FSMCon
     if not stations:
         await query.message.answer(_("No liaison station has been set up yet."))
         return
-    await query.message.answer(_("Choose your liaison station:"), reply_markup=markup(
-        *([button(s.name, StationPickCb(station_id=s.id))] for s in stations[:90])))
+    await query.message.answer(_("Choose your liaison station:"), reply_markup=_stations_markup(stations, 0))
+
+
+def _stations_markup(stations: list[Station], page: int) -> InlineKeyboardMarkup:
+    return stations_markup(stations, page, lambda s: StationPickCb(station_id=s.id), lambda n: StationPageCb(page=n))
+
+
+@router.callback_query(StationPageCb.filter())
+async def station_page(query: CallbackQuery, callback_data: StationPageCb, session: AsyncSession) -> None:
+    await query.answer()
+    with contextlib.suppress(TelegramBadRequest):  # pressed twice: the keyboard is already this page
+        await query.message.edit_reply_markup(
+            reply_markup=_stations_markup(await directory.stations(session), callback_data.page))
 
 
 @router.callback_query(StationPickCb.filter())
@@ -179,6 +196,8 @@ def _continue_markup() -> InlineKeyboardMarkup:
 
 @router.message(OpinionForm.text, TYPED)
 async def opinion_text(message: Message, state: FSMContext) -> None:
+    if await split_text(message, state, inquiries.TEXT_MAX):
+        return
     await state.update_data(text=inquiries.clean_text(message.text))
     await state.set_state(OpinionForm.photos)
     await message.answer(_("You can add up to {max} photos now, one by one or as an album. Press Continue when "
@@ -281,6 +300,8 @@ async def propose_time(query: CallbackQuery, callback_data: CardCb, session: Asy
 
 @router.message(MeetingForm.time, TYPED)
 async def meeting_time(message: Message, ctx: AppContext, state: FSMContext) -> None:
+    if await split_text(message, state, meetings.WHEN_MAX):
+        return
     when, _rest = meetings.parse_when(message.text, _rules(ctx), ctx.now())
     await state.update_data(proposed_at=when.isoformat(), slot_id=None)
     await state.set_state(MeetingForm.topic)
@@ -303,6 +324,8 @@ async def _ask_topic(message: Message) -> None:
 @router.message(MeetingForm.topic, TYPED)
 async def meeting_topic(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                         state: FSMContext) -> None:
+    if await split_text(message, state, inquiries.TEXT_MAX):
+        return
     await _submit_meeting(message, session, actor, ctx, state, message.text)
 
 
@@ -381,8 +404,10 @@ async def start_thread_form(query: CallbackQuery, callback_data: ThreadCb, sessi
 @router.message(ThreadForm.reply, TYPED)
 async def send_reply(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                      state: FSMContext) -> None:
+    if await split_text(message, state, inquiries.TEXT_MAX):
+        return
     data = await state.get_data()
-    await inquiries.resident_reply(session, actor, data["inquiry_id"], message.text, ctx.now())
+    await inquiries.resident_reply(session, actor, data["inquiry_id"], message.text, ctx.now(), _rules(ctx))
     await state.clear()
     await message.answer(_("Your reply was passed on to the deputy."), reply_markup=menu.back_to_menu_markup())
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask
+from bot.forms import NOT_COMMAND, TYPED, ask, split_text
 from bot.keyboards import Row, button, markup
 from bot.menu import MenuCb
 from bot.text import clip, h
@@ -139,6 +139,8 @@ async def ask_text(query: CallbackQuery, callback_data: InboxCb, session: AsyncS
 async def send_text(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                     state: FSMContext) -> None:
     inquiry_id, form = (await state.get_data())["inquiry_id"], await state.get_state()
+    if await split_text(message, state, TEXT_LIMITS[form]):
+        return
     if form == InboxForm.reply.state:
         await inquiries.answer(session, actor, inquiry_id, message.text, ctx.now())
         done = _("Your answer was passed on to the resident.")
@@ -150,6 +152,13 @@ async def send_text(message: Message, session: AsyncSession, actor: Actor, ctx: 
         inquiry = await meetings.move(session, actor, inquiry_id, message.text, ctx.now(), rules)
         done = _("The meeting was moved to {when}; the resident has been told.", when=rules.local(inquiry.meeting_at))
     await _done(message, state, done)
+
+
+TEXT_LIMITS = {
+    InboxForm.reply.state: inquiries.TEXT_MAX,
+    InboxForm.decline.state: inquiries.NOTE_MAX,
+    InboxForm.move.state: meetings.WHEN_MAX,
+}
 
 
 async def _done(message: Message, state: FSMContext, text: str) -> None:
@@ -201,6 +210,8 @@ async def ask_referral_note(query: CallbackQuery, callback_data: ReferCb, sessio
 @router.message(InboxForm.refer_note, TYPED)
 async def send_referral(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                         state: FSMContext) -> None:
+    if await split_text(message, state, inquiries.NOTE_MAX):
+        return
     data = await state.get_data()
     inquiry = await inquiries.refer(session, actor, data["inquiry_id"], data["platform"], message.text, ctx.now())
     await _done(message, state, _("{number} was referred to the {platform} platform; the resident has been told.",
@@ -249,6 +260,8 @@ async def ask_reception(query: CallbackQuery, callback_data: ReceptionCb, actor:
 @router.message(InboxForm.hours, TYPED)
 async def save_hours(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                      state: FSMContext) -> None:
+    if await split_text(message, state, meetings.HOURS_MAX):
+        return
     await meetings.set_hours(session, actor, message.text)
     await state.clear()
     await _reception(message, session, actor, ctx)
@@ -257,6 +270,8 @@ async def save_hours(message: Message, session: AsyncSession, actor: Actor, ctx:
 @router.message(InboxForm.slot, TYPED)
 async def save_slot(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                     state: FSMContext) -> None:
+    if await split_text(message, state, meetings.WHEN_MAX + meetings.PLACE_MAX):
+        return
     await meetings.add_slot(session, actor, message.text, ctx.now(), Rules.of(ctx.settings))
     await state.clear()
     await _reception(message, session, actor, ctx)

@@ -6,23 +6,25 @@ Every service called here requires the staff role; the menu is a courtesy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask
+from bot.forms import NOT_COMMAND, TYPED, ask, split_text
 from bot.keyboards import button, markup
 from bot.menu import MenuCb, home_row
 from bot.text import CAPTION_LIMIT, clip, h
-from handlers.views.inquiries import thread_text
-from models import Role
+from handlers.views.inquiries import stations_markup, thread_text
+from models import Role, Station
 from services import contact_stats, deputy_codes, directory, inquiries
 from services.auth import Actor, require
 from services.i18n import N_, _, use_locale
@@ -52,6 +54,15 @@ class ReassignCb(CallbackData, prefix="ovr"):
     inquiry_id: int
     station_id: int = 0
     deputy_id: int = 0
+
+
+class ReassignPageCb(CallbackData, prefix="ovrp"):
+    inquiry_id: int
+    page: int
+
+
+class QrPageCb(CallbackData, prefix="ovqp"):
+    page: int
 
 
 class QrCb(CallbackData, prefix="ovq"):
@@ -94,6 +105,8 @@ async def ask_number(query: CallbackQuery, actor: Actor, state: FSMContext) -> N
 @router.message(FindForm.number, TYPED)
 async def find_by_number(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                          state: FSMContext) -> None:
+    if await split_text(message, state, 40):
+        return
     inquiry = await inquiries.find(session, actor, message.text)
     await state.clear()
     await _show_inquiry(message, session, actor, ctx, inquiry.id)
@@ -143,10 +156,27 @@ async def reassign_pick_deputy(query: CallbackQuery, callback_data: ReassignCb, 
 async def reassign_pick_station(query: CallbackQuery, callback_data: ReassignCb, session: AsyncSession,
                                 actor: Actor) -> None:
     require(actor, Role.staff)
-    stations = await directory.stations(session)
     await query.answer()
-    await query.message.answer(_("Choose the station of the deputy who should own it:"), reply_markup=markup(*(
-        [button(s.name, ReassignCb(inquiry_id=callback_data.inquiry_id, station_id=s.id))] for s in stations[:90])))
+    await query.message.answer(_("Choose the station of the deputy who should own it:"),
+                               reply_markup=await _reassign_stations(session, actor, callback_data.inquiry_id, 0))
+
+
+@router.callback_query(ReassignPageCb.filter())
+async def reassign_station_page(query: CallbackQuery, callback_data: ReassignPageCb, session: AsyncSession,
+                                actor: Actor) -> None:
+    require(actor, Role.staff)
+    await query.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(
+            reply_markup=await _reassign_stations(session, actor, callback_data.inquiry_id, callback_data.page))
+
+
+async def _reassign_stations(session: AsyncSession, actor: Actor, inquiry_id: int, page: int) -> InlineKeyboardMarkup:
+    """The stations the staff member serves (the service refuses a deputy of another)."""
+    scope = await contact_stats.station_scope(session, actor)
+    stations = [s for s in await directory.stations(session) if scope is None or s.id in scope]
+    return stations_markup(stations, page, lambda s: ReassignCb(inquiry_id=inquiry_id, station_id=s.id),
+                           lambda n: ReassignPageCb(inquiry_id=inquiry_id, page=n))
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -209,8 +239,21 @@ async def qr_stations(query: CallbackQuery, session: AsyncSession, actor: Actor,
     if not stations:
         await query.message.answer(_("No liaison station has been set up yet."))
         return
-    await query.message.answer(_("QR codes and posters: choose a station."), reply_markup=markup(*(
-        [button(s.name, QrCb(action="station", station_id=s.id))] for s in stations[:90])))
+    await query.message.answer(_("QR codes and posters: choose a station."), reply_markup=_qr_stations(stations, 0))
+
+
+def _qr_stations(stations: list[Station], page: int) -> InlineKeyboardMarkup:
+    return stations_markup(stations, page, lambda s: QrCb(action="station", station_id=s.id),
+                           lambda n: QrPageCb(page=n))
+
+
+@router.callback_query(QrPageCb.filter())
+async def qr_station_page(query: CallbackQuery, callback_data: QrPageCb, session: AsyncSession, actor: Actor) -> None:
+    require(actor, Role.staff)
+    await query.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(
+            reply_markup=_qr_stations(await directory.stations(session), callback_data.page))
 
 
 @router.callback_query(QrCb.filter(F.action == "station"))

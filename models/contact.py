@@ -10,13 +10,24 @@ from models.base import UTCDateTime, utcnow
 
 INQUIRY_DEADLINE = "inquiry"  # the services.deadlines kind of an inquiry's 7-day clock
 
+_ACTIVE_DEPUTY_CODE = sa.text("deputy_id IS NOT NULL AND revoked_at IS NULL")
+_ACTIVE_STATION_CODE = sa.text("station_id IS NOT NULL AND revoked_at IS NULL")
+
 
 class ContactCode(SQLModel, table=True):
     """The token behind a deputy's (`d_`) or a station's (`st_`) QR code.
 
     One table for both: a code is the same thing whichever it points to. Revoked rows
     are kept so an old poster still gets a clear answer and the way to the new code.
+    A deputy or a station has at most one active code (partial unique indexes).
     """
+
+    __table_args__ = (
+        sa.Index("uq_contactcode_active_deputy", "deputy_id", unique=True,
+                 sqlite_where=_ACTIVE_DEPUTY_CODE, postgresql_where=_ACTIVE_DEPUTY_CODE),
+        sa.Index("uq_contactcode_active_station", "station_id", unique=True,
+                 sqlite_where=_ACTIVE_STATION_CODE, postgresql_where=_ACTIVE_STATION_CODE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=64, sa_column_kwargs={"unique": True})

@@ -97,6 +97,7 @@ async def promptness(session: AsyncSession, deputy_id: int, now: datetime) -> Pr
 
 async def by_deputy(session: AsyncSession, actor: Actor, now: datetime) -> list[Tally]:
     """One tally per deputy in the staff member's stations, busiest first."""
+    require(actor, Role.staff)
     scope = await station_scope(session, actor)
     query = select(Deputy).where(Deputy.active.is_(True)).order_by(Deputy.name)
     if scope is not None:
@@ -109,6 +110,7 @@ async def by_deputy(session: AsyncSession, actor: Actor, now: datetime) -> list[
 
 
 async def by_station(session: AsyncSession, actor: Actor, now: datetime) -> list[Tally]:
+    require(actor, Role.staff)
     scope = await station_scope(session, actor)
     query = select(Station).order_by(Station.name)
     if scope is not None:

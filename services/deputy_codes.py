@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deputy, Role, Station
@@ -69,12 +70,14 @@ async def resolve(session: AsyncSession, raw_payload: str) -> Scan:
     return Scan(deputy=deputy, station=station)
 
 
+def _active(deputy_id: int | None, station_id: int | None):  # noqa: ANN202
+    owner = ContactCode.deputy_id == deputy_id if deputy_id is not None else ContactCode.station_id == station_id
+    return select(ContactCode).where(owner, ContactCode.revoked_at.is_(None)).order_by(ContactCode.id)
+
+
 async def active_code(session: AsyncSession, *, deputy_id: int | None = None,
                       station_id: int | None = None) -> ContactCode | None:
-    owner = ContactCode.deputy_id == deputy_id if deputy_id is not None else ContactCode.station_id == station_id
-    return await session.scalar(
-        select(ContactCode).where(owner, ContactCode.revoked_at.is_(None)).order_by(ContactCode.id)
-    )
+    return await session.scalar(_active(deputy_id, station_id))
 
 
 async def code_for(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
@@ -93,10 +96,11 @@ async def regenerate(session: AsyncSession, actor: Actor | None, now: datetime, 
     if actor is not None:
         require(actor, Role.staff)
     await _target(session, deputy_id, station_id, issuing=True)
-    old = await revoke(session, actor, now, deputy_id=deputy_id, station_id=station_id)
+    old = await _revoke_all(session, actor, now, deputy_id, station_id)
     new = await _issue(session, actor, now, deputy_id, station_id)
-    if old is not None:
-        old.replaced_by_id = new.id
+    for code in old:
+        if code.id != new.id:
+            code.replaced_by_id = new.id
     return new
 
 
@@ -106,13 +110,20 @@ async def revoke(session: AsyncSession, actor: Actor | None, now: datetime, *, d
     if actor is not None:
         require(actor, Role.staff)
     await _target(session, deputy_id, station_id, issuing=False)
-    code = await active_code(session, deputy_id=deputy_id, station_id=station_id)
-    if code is None:
-        return None
-    code.revoked_at, code.revoked_by = now, actor.id if actor else None
-    audit.record(session, actor.id if actor else None, "code.revoke", "contactcode", code.id,
-                 deputy_id=deputy_id, station_id=station_id)
-    return code
+    withdrawn = await _revoke_all(session, actor, now, deputy_id, station_id)
+    return withdrawn[0] if withdrawn else None
+
+
+async def _revoke_all(session: AsyncSession, actor: Actor | None, now: datetime, deputy_id: int | None,
+                      station_id: int | None) -> list[ContactCode]:
+    """Every active code of the deputy or station (one, unless rows predate the unique index)."""
+    codes = list(await session.scalars(_active(deputy_id, station_id)))
+    for code in codes:
+        code.revoked_at, code.revoked_by = now, actor.id if actor else None
+        audit.record(session, actor.id if actor else None, "code.revoke", "contactcode", code.id,
+                     deputy_id=deputy_id, station_id=station_id)
+    await session.flush()  # before a successor is inserted: one active code each
+    return codes
 
 
 async def _target(session: AsyncSession, deputy_id: int | None, station_id: int | None, *, issuing: bool) -> None:
@@ -127,10 +138,19 @@ async def _target(session: AsyncSession, deputy_id: int | None, station_id: int 
 
 async def _issue(session: AsyncSession, actor: Actor | None, now: datetime, deputy_id: int | None,
                  station_id: int | None) -> ContactCode:
+    """Insert a new active code; if a concurrent request has just inserted one (the partial unique
+    index refuses a second), that one is the code."""
     code = ContactCode(token=secrets.token_urlsafe(TOKEN_BYTES), deputy_id=deputy_id, station_id=station_id,
                        created_at=now, created_by=actor.id if actor else None)
-    session.add(code)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(code)
+            await session.flush()
+    except IntegrityError:
+        winner = await active_code(session, deputy_id=deputy_id, station_id=station_id)
+        if winner is None:
+            raise
+        return winner
     audit.record(session, actor.id if actor else None, "code.issue", "contactcode", code.id,
                  deputy_id=deputy_id, station_id=station_id)
     return code

@@ -137,6 +137,11 @@ def clean_text(text: str | None, limit: int = TEXT_MAX) -> str:
     return text
 
 
+def local_day(moment: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    """The congress's local date of a stored (UTC) moment."""
+    return moment.astimezone(tz).date().isoformat()
+
+
 def status_label(inquiry: Inquiry) -> str:
     return _(STATUS_LABELS[InquiryStatus(inquiry.status)])
 
@@ -233,12 +238,19 @@ async def open_inquiry(session: AsyncSession, actor: Actor, deputy_id: int, now:
 
 
 async def _check_daily_limit(session: AsyncSession, actor: Actor, now: datetime, rules: Rules) -> None:
-    """A deputy's time is scarce: one resident may open at most `per_day` threads a local day."""
+    """A deputy's time is scarce: one resident may write at most `per_day` times a local day,
+    new threads and replies together."""
     today = local_day_start(now.astimezone(rules.tz).date(), rules.tz)
-    sent = await session.scalar(
+    opened = await session.scalar(
         select(func.count()).select_from(Inquiry)
         .where(Inquiry.resident_id == actor.id, Inquiry.created_at >= today)
     ) or 0
+    replied = await session.scalar(
+        select(func.count()).select_from(InquiryMessage)
+        .where(InquiryMessage.author == "resident", InquiryMessage.author_id == actor.id,
+               InquiryMessage.created_at >= today)
+    ) or 0
+    sent = opened + replied
     if sent >= rules.per_day:
         raise DomainError(N_("You have written {count} times today, the most for one day. "
                              "You can write again from {when}."),
@@ -286,8 +298,9 @@ async def residents_inquiries(session: AsyncSession, actor: Actor, limit: int = 
 
 
 async def resident_reply(session: AsyncSession, actor: Actor, inquiry_id: int, text: str,
-                         now: datetime) -> InquiryMessage:
+                         now: datetime, rules: Rules) -> InquiryMessage:
     inquiry = await resident_inquiry(session, actor, inquiry_id)
+    await _check_daily_limit(session, actor, now, rules)
     message = add_message(session, inquiry, "resident", actor.id, clean_text(text), now)
     await session.flush()
     deputy = await session.get(Deputy, inquiry.deputy_id)
@@ -322,7 +335,7 @@ async def thread(session: AsyncSession, actor: Actor, inquiry_id: int) -> Thread
         raise NotFound()
     as_resident = inquiry.resident_id == actor.id
     owns = actor.deputy_id is not None and inquiry.deputy_id == actor.deputy_id
-    if not (as_resident or owns or actor.is_staff):
+    if not (as_resident or owns or await serves_station(session, actor, inquiry.station_id)):
         raise PermissionDenied()
     messages = list(await session.scalars(
         select(InquiryMessage).where(InquiryMessage.inquiry_id == inquiry.id).order_by(InquiryMessage.id)))
@@ -457,33 +470,57 @@ async def _tell_deputy(session: AsyncSession, inquiry: Inquiry, deputy: Deputy, 
 # --- staff -------------------------------------------------------------------------------------
 
 
+async def serves_station(session: AsyncSession, actor: Actor, station_id: int | None) -> bool:
+    """Whether `actor` is staff serving this station (staff without a station and admins serve all)."""
+    if not actor.is_staff:
+        return False
+    scope = await contact_stats.station_scope(session, actor)
+    return scope is None or station_id in scope
+
+
 async def find(session: AsyncSession, actor: Actor, number: str) -> Inquiry:
     """Staff look an inquiry up by its tracking number (DB-2026-000123)."""
     require(actor, Role.staff)
     match = _NUMBER.fullmatch(number.strip())
     inquiry = await session.get(Inquiry, int(match.group(2))) if match else None
-    if inquiry is None or inquiry.number.upper() != f"DB-{match.group(1)}-{int(match.group(2)):06d}":
-        raise NotFound(N_("No message has the tracking number {number}."), number=escape(number.strip()[:40]))
+    if (inquiry is None or inquiry.number.upper() != f"DB-{match.group(1)}-{int(match.group(2)):06d}"
+            or not await serves_station(session, actor, inquiry.station_id)):
+        raise NotFound(N_("No message has the tracking number {number}."), number=number.strip()[:40])
     return inquiry
 
 
 async def reassign(session: AsyncSession, actor: Actor, inquiry_id: int, deputy_id: int, now: datetime) -> Inquiry:
-    """Staff hand an inquiry to another deputy; the deadline and its alerts follow the new owner."""
+    """Staff hand an inquiry still in hand to another deputy of their stations; the deadline and its
+    alerts follow the new owner, and the previous owner is told to let go."""
     require(actor, Role.staff)
     inquiry = await session.get(Inquiry, inquiry_id)
     if inquiry is None:
         raise NotFound()
+    if not await serves_station(session, actor, inquiry.station_id):
+        raise PermissionDenied()
+    if inquiry.status not in ACTIVE:
+        raise DomainError(N_("This message is closed ({status}); it can no longer be reassigned."),
+                          status=status_label(inquiry))
     deputy = await reachable_deputy(session, deputy_id)
+    if not await serves_station(session, actor, deputy.station_id):
+        raise PermissionDenied()
     if deputy.id == inquiry.deputy_id:
         raise InvalidInput(N_("This deputy already owns this message."))
-    previous = inquiry.deputy_id
+    previous = await session.get(Deputy, inquiry.deputy_id)
     inquiry.deputy_id, inquiry.station_id, inquiry.updated_at = deputy.id, deputy.station_id, now
     await session.execute(
         update(Deadline).where(Deadline.kind == KIND, Deadline.subject_id == inquiry.id)
         .values(owner_id=deputy.user_id, station_id=deputy.station_id)
     )
-    audit.record(session, actor.id, "inquiry.reassign", "inquiry", inquiry.id, previous=previous, deputy_id=deputy.id)
-    await _tell_deputy(session, inquiry, deputy, f"reassigned:{deputy.id}", lambda: "\n\n".join([
+    event = audit.record(session, actor.id, "inquiry.reassign", "inquiry", inquiry.id, previous=previous.id,
+                         deputy_id=deputy.id)
+    await session.flush()  # the event's id keys the notices: a B→A→B reassignment tells B twice
+    if previous.active and previous.user_id is not None and previous.user_id != deputy.user_id:
+        await tell(session, previous.user_id, lambda: _(
+            "The congress office has passed message {number} from Resident #{alias} to deputy {deputy}; "
+            "you no longer need to handle it.", number=inquiry.number, alias=inquiry.resident_alias,
+            deputy=escape(deputy.name)), key=f"inquiry:{inquiry.id}:reassigned-away:{event.id}")
+    await _tell_deputy(session, inquiry, deputy, f"reassigned:{event.id}", lambda: "\n\n".join([
         _("The congress office has passed message {number} from Resident #{alias} to you. "
           "Answer it, or refer it, by {due}.", number=inquiry.number, alias=inquiry.resident_alias,
           due=inquiry.due_on.isoformat()),
@@ -499,6 +536,10 @@ async def _on_stage(session: AsyncSession, deadline: Deadline, stage: Stage, now
     if inquiry is None:
         return
     deputy = await session.get(Deputy, inquiry.deputy_id)
+    # The owner is the deputy's account now, not when the clock started: a deputy who joined
+    # since is reminded, one who left is not.
+    owner_id = deputy.user_id if deputy is not None and deputy.active else None
+    deadline.owner_id = owner_id
     params = dict(number=inquiry.number, alias=inquiry.resident_alias, due=inquiry.due_on.isoformat())
     owner_text = {
         Stage.remind: N_("Reminder: message {number} from Resident #{alias} is still waiting. Answer it, or refer "
@@ -508,20 +549,20 @@ async def _on_stage(session: AsyncSession, deadline: Deadline, stage: Stage, now
         Stage.escalate: N_("Message {number} from Resident #{alias} is overdue (it was due {due}). Please answer "
                            "or refer it now; the congress office has been told."),
     }[stage]
-    if deadline.owner_id is not None:
-        await tell(session, deadline.owner_id, lambda: _(owner_text, **params), key=f"inquiry:{inquiry.id}:{stage}",
+    if owner_id is not None:
+        await tell(session, owner_id, lambda: _(owner_text, **params), key=f"inquiry:{inquiry.id}:{stage}",
                    buttons=[(N_("Open"), button(INBOX_PREFIX, "open", inquiry.id))])
     if stage != Stage.escalate:
         return
     station = await session.get(Station, deadline.station_id) if deadline.station_id is not None else None
     for user_id in await liaison_staff(session, deadline.station_id):
-        if user_id == deadline.owner_id:
+        if user_id == owner_id:
             continue
         await tell(session, user_id, lambda: _(
             "Overdue: message {number} to deputy {deputy} ({station}), received {received}, was due {due} and has "
             "been neither answered nor referred.", deputy=escape(deputy.name),
             station=escape(station.name) if station else "-",
-            received=inquiry.created_at.date().isoformat(), **params),
+            received=local_day(inquiry.created_at), **params),
             key=f"inquiry:{inquiry.id}:escalate:{user_id}",
             buttons=[(N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id))])
 
@@ -550,7 +591,7 @@ async def _describe_data(session: AsyncSession, user_id: int) -> list[str]:
     )
     return [
         _("Message {number} to deputy {deputy} on {day}: {status}", number=inquiry.number, deputy=escape(name),
-          day=inquiry.created_at.date().isoformat(), status=status_label(inquiry))
+          day=local_day(inquiry.created_at), status=status_label(inquiry))
         + (" · " + _("phone shared") if inquiry.shared_phone else "")
         for inquiry, name in rows
     ]
@@ -560,16 +601,24 @@ async def _erase_data(session: AsyncSession, user_id: int) -> None:
     """Empty the resident's inquiries but keep the rows, so the deputies' statistics stay true.
 
     An inquiry still waiting is withdrawn: nobody can answer it any more, and its
-    deadline is closed without a verdict, counting neither in time nor overdue.
+    deadline is closed without a verdict, counting neither in time nor overdue. So is a
+    meeting still to come (answered or confirmed): nobody will attend it, so its slot is
+    freed and the deputy told.
     """
     now = utcnow()
     inquiries = list(await session.scalars(select(Inquiry).where(Inquiry.resident_id == user_id)))
     for inquiry in inquiries:
-        if inquiry.status == InquiryStatus.open:
-            inquiry.status = InquiryStatus.withdrawn
+        pending_meeting = inquiry.kind == InquiryKind.meeting and inquiry.status in ACTIVE
+        if inquiry.status == InquiryStatus.open or pending_meeting:
+            inquiry.status, inquiry.slot_id = InquiryStatus.withdrawn, None
             closed = await deadlines.close_deadline(session, KIND, inquiry.id, now)
             if closed is not None:
                 closed.closed_in_time = None
+        if pending_meeting:
+            deputy = await session.get(Deputy, inquiry.deputy_id)
+            await _tell_deputy(session, inquiry, deputy, "withdrawn", lambda inquiry=inquiry: _(
+                "Resident #{alias} withdrew meeting request {number}; the meeting will not take place.",
+                alias=inquiry.resident_alias, number=inquiry.number))
         inquiry.resident_id, inquiry.text, inquiry.photos = None, "", []
         inquiry.latitude = inquiry.longitude = inquiry.shared_phone = None
     await session.execute(delete(InquiryMessage).where(InquiryMessage.inquiry_id.in_([i.id for i in inquiries])))

@@ -24,11 +24,12 @@ from services.errors import DomainError, InvalidInput, NotFound, PermissionDenie
 from services.i18n import N_, _
 from services.inquiries import (
     NOTE_MAX, TEXT_MAX, Receipt, Rules, add_message, deputy_inquiry, open_inquiry, reply_button, require_resident,
-    respond, tell,
+    respond, status_label, tell,
 )
 
 HOURS_MAX = 255
 PLACE_MAX = 120
+WHEN_MAX = 40  # a typed date and time ("2026-03-05 14:00", with CJK date words): for the over-long hint
 HORIZON = timedelta(days=180)  # no bookings further ahead than this
 SLOTS_SHOWN = 8
 # A meeting the deputy can still accept, decline or move (a reply in the thread does not settle it).
@@ -181,7 +182,8 @@ async def _meeting(session: AsyncSession, actor: Actor, inquiry_id: int) -> Inqu
     if inquiry.kind != InquiryKind.meeting:
         raise InvalidInput()
     if inquiry.status not in MEETING_PENDING:
-        raise DomainError(N_("This meeting has already been declined."))
+        raise DomainError(N_("This meeting request is settled ({status}); it can no longer be accepted, declined "
+                             "or moved."), status=status_label(inquiry))
     return inquiry
 
 

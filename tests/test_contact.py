@@ -217,7 +217,7 @@ async def test_residents_read_and_reply_only_in_their_own_threads(db):
     async with db.session() as s:
         intruder = await actor(s, World.OTHER_RESIDENT)
         for attempt in (inquiries.thread(s, intruder, inquiry.id),
-                        inquiries.resident_reply(s, intruder, inquiry.id, "hi", MONDAY),
+                        inquiries.resident_reply(s, intruder, inquiry.id, "hi", MONDAY, RULES),
                         inquiries.share_phone(s, intruder, inquiry.id, "+8613800000000", World.OTHER_RESIDENT)):
             with pytest.raises(PermissionDenied):
                 await attempt
@@ -252,7 +252,8 @@ async def test_answer_and_reply_are_relayed_both_ways_without_identities(db):
     assert "王芳" in answer.text and "已联系&lt;供电所&gt;" in answer.text
     assert answer.payload["inline_keyboard"][0][0]["callback_data"] == f"thr:reply:{inquiry.id}"
     async with db.session() as s:
-        await inquiries.resident_reply(s, await actor(s, World.RESIDENT), inquiry.id, "谢谢", MONDAY + timedelta(days=2))
+        await inquiries.resident_reply(s, await actor(s, World.RESIDENT), inquiry.id, "谢谢", MONDAY + timedelta(days=2),
+                                       RULES)
         stored = await s.get(Inquiry, inquiry.id)
         deadline = await s.scalar(select(Deadline).where(Deadline.subject_id == inquiry.id))
     assert stored.status == InquiryStatus.answered and deadline.closed_in_time
@@ -488,3 +489,124 @@ async def test_cli_writes_qr_pngs_and_posters_that_scan(db, database_url, tmp_pa
 
     assert await asyncio.to_thread(main, ["deputy", "qr", "--deputy", "9999", "--out", str(tmp_path)]) == 2
     assert "no longer exists" in capsys.readouterr().err
+
+
+# --- review fixes ------------------------------------------------------------------------------
+
+
+async def test_statistics_are_for_staff_only(db):
+    await build_world(db)
+    async with db.session() as s:
+        for uid in (World.RESIDENT, World.DEPUTY_USER):
+            someone = await actor(s, uid)
+            for tally in (contact_stats.by_deputy, contact_stats.by_station):
+                with pytest.raises(PermissionDenied):
+                    await tally(s, someone, MONDAY)
+
+
+async def test_station_staff_read_find_and_reassign_only_in_their_stations(db):
+    world = await build_world(db)
+    far = await write(db, world, "西村的事", deputy=world.far_deputy)
+    near = await write(db, world, "东街的事")
+    async with db.session() as s:
+        east_staff = await actor(s, World.STATION_STAFF)
+        with pytest.raises(PermissionDenied):
+            await inquiries.thread(s, east_staff, far.id)
+        with pytest.raises(NotFound):
+            await inquiries.find(s, east_staff, far.number)
+        with pytest.raises(PermissionDenied):
+            await inquiries.reassign(s, east_staff, far.id, world.colleague, MONDAY)
+        with pytest.raises(PermissionDenied):  # nor hand their own station's message to another station
+            await inquiries.reassign(s, east_staff, near.id, world.far_deputy, MONDAY)
+        assert (await inquiries.thread(s, east_staff, near.id)).inquiry.id == near.id
+        assert (await inquiries.find(s, east_staff, near.number)).id == near.id
+        await inquiries.reassign(s, east_staff, near.id, world.colleague, MONDAY)
+        central = await actor(s, World.CENTRAL_STAFF)
+        assert (await inquiries.thread(s, central, far.id)).inquiry.id == far.id
+    async with db.session() as s:
+        assert (await s.get(Inquiry, far.id)).deputy_id == world.far_deputy
+
+
+async def test_reassigning_back_and_forth_tells_each_owner_each_time_and_only_while_in_hand(db):
+    world = await build_world(db)
+    inquiry = await write(db, world)
+    async with db.session() as s:
+        staff = await actor(s, World.CENTRAL_STAFF)
+        await inquiries.reassign(s, staff, inquiry.id, world.far_deputy, MONDAY)
+    away = await notifications(db, World.DEPUTY_USER)
+    assert len(away) == 2 and inquiry.number in away[-1].text and "赵强" in away[-1].text  # told to let go
+    async with db.session() as s:
+        staff = await actor(s, World.CENTRAL_STAFF)
+        await inquiries.reassign(s, staff, inquiry.id, world.deputy, MONDAY + timedelta(hours=1))
+        await inquiries.reassign(s, staff, inquiry.id, world.far_deputy, MONDAY + timedelta(hours=2))
+    assert len(await notifications(db, World.FAR_USER)) == 3  # given, taken away, given again
+    assert len(await notifications(db, World.DEPUTY_USER)) == 4
+    async with db.session() as s:
+        await inquiries.resolve(s, await actor(s, World.FAR_USER), inquiry.id, MONDAY + timedelta(hours=3))
+        with pytest.raises(DomainError):
+            await inquiries.reassign(s, await actor(s, World.CENTRAL_STAFF), inquiry.id, world.deputy, MONDAY)
+
+
+async def test_replies_count_towards_the_daily_limit(db):
+    world = await build_world(db)
+    inquiry = await write(db, world)
+    async with db.session() as s:
+        resident = await actor(s, World.RESIDENT)
+        for _ in range(RULES.per_day - 1):
+            await inquiries.resident_reply(s, resident, inquiry.id, "还有一件事", MONDAY, RULES)
+        with pytest.raises(DomainError):
+            await inquiries.resident_reply(s, resident, inquiry.id, "再一件", MONDAY, RULES)
+        await inquiries.resident_reply(s, resident, inquiry.id, "第二天", MONDAY + timedelta(days=1), RULES)
+
+
+async def test_the_day_of_receipt_is_the_local_day(db):
+    world = await build_world(db)
+    early = MONDAY.replace(hour=7)  # 2026-03-01 23:00 UTC
+    inquiry = await write(db, world, at=early)
+    async with db.session() as s:
+        lines = await inquiries._describe_data(s, World.RESIDENT)
+    assert inquiry.number in lines[0] and "2026-03-02" in lines[0]
+
+
+async def test_erasing_a_resident_frees_their_confirmed_meeting(db):
+    world = await build_world(db)
+    async with db.session() as s:
+        slot = await meetings.add_slot(s, await actor(s, World.DEPUTY_USER), "2026-03-05 14:00", MONDAY, RULES)
+    async with db.session() as s:
+        booked = await meetings.request(s, await actor(s, World.RESIDENT), world.deputy, MONDAY, RULES,
+                                        slot_id=slot.id)
+        await meetings.accept(s, await actor(s, World.DEPUTY_USER), booked.inquiry.id, MONDAY, RULES)
+    async with db.session() as s:
+        await privacy.erase(s, await s.get(User, World.RESIDENT))
+    async with db.session() as s:
+        stored = await s.get(Inquiry, booked.inquiry.id)
+        assert (stored.status, stored.slot_id) == (InquiryStatus.withdrawn, None)
+        assert [x.id for x in await meetings.free_slots(s, world.deputy, MONDAY)] == [slot.id]
+        with pytest.raises(DomainError) as refused:
+            await meetings.decline(s, await actor(s, World.DEPUTY_USER), booked.inquiry.id, "x", MONDAY)
+    assert "already been declined" not in refused.value.message
+    assert booked.inquiry.number in (await notifications(db, World.DEPUTY_USER))[-1].text
+
+
+async def test_one_active_code_per_deputy_even_when_two_requests_race(db, monkeypatch):
+    world = await build_world(db)
+    async with db.session() as s:
+        first = await deputy_codes.code_for(s, await actor(s, World.STATION_STAFF), MONDAY, deputy_id=world.deputy)
+    real = deputy_codes.active_code
+    calls = []
+
+    async def stale_check(session, **owner):  # noqa: ANN001, ANN202
+        calls.append(owner)
+        return None if len(calls) == 1 else await real(session, **owner)  # the check ran before the winner's insert
+
+    monkeypatch.setattr(deputy_codes, "active_code", stale_check)
+    async with db.session() as s:
+        again = await deputy_codes.code_for(s, await actor(s, World.STATION_STAFF), MONDAY, deputy_id=world.deputy)
+    assert again.id == first.id
+    monkeypatch.undo()
+    async with db.session() as s:
+        active = (await s.scalars(select(ContactCode).where(ContactCode.deputy_id == world.deputy,
+                                                           ContactCode.revoked_at.is_(None)))).all()
+        assert [c.id for c in active] == [first.id]
+        await deputy_codes.revoke(s, await actor(s, World.STATION_STAFF), MONDAY, deputy_id=world.deputy)
+        assert await deputy_codes.active_code(s, deputy_id=world.deputy) is None

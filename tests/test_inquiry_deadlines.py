@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import Deadline
-from services import contact_stats, deadlines, inquiries
+from models import Deadline, Deputy, User
+from services import contact_stats, deadlines, inquiries, people
 from services.calendar import HolidayCalendar
 from services.inquiries import Rules
 from tests.support.clock import SHANGHAI
@@ -162,3 +162,21 @@ async def test_cli_runs_the_sweep_as_if_at_a_time_and_alerts_once(db, database_u
     for _ in range(2):
         assert await asyncio.to_thread(main, ["jobs", "run", "overdue_digest", "--at", "2026-03-10T09:15+08:00"]) == 0
     assert len(await _texts(db, World.STATION_STAFF)) == 2  # the alert and one digest
+
+
+async def test_reminders_go_to_the_deputys_account_as_it_is_when_they_fire(db):
+    world = await build_world(db)
+    joins_later = await write(db, world, deputy=world.offline_deputy)
+    leaves = await write(db, world)
+    async with db.session() as s:
+        await people.ensure_user(s, people.Contact(103, "Person103", "handle103", "zh-hans"))
+        await s.flush()
+        (await s.get(Deputy, world.offline_deputy)).user_id = 103
+        (await s.get(Deputy, world.deputy)).active = False
+        assert await s.get(User, 103) is not None
+    before = len(await _texts(db, World.DEPUTY_USER))
+    await deadlines.sweep(db, sh(2026, 3, 7, 9, 1))
+    assert any(joins_later.number in text for text in await _texts(db, 103))
+    assert len(await _texts(db, World.DEPUTY_USER)) == before  # a deputy who left is not reminded
+    assert (await _deadline(db, joins_later.id)).owner_id == 103
+    assert (await _deadline(db, leaves.id)).owner_id is None

@@ -2,11 +2,29 @@
 staff (handlers.oversight) read it."""
 from __future__ import annotations
 
-from bot.text import clip, h
+from typing import Callable, Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.keyboards import Row, button, markup, pager_row
+from bot.text import MESSAGE_LIMIT, clip, h
+from models import Station
 from models.contact import InquiryKind, InquiryStatus
 from services import inquiries
-from services.i18n import _
+from services.i18n import _, ngettext
 from services.inquiries import Rules, ThreadView
+
+STATIONS_PER_PAGE = 10
+
+
+def stations_markup(stations: Sequence[Station], page: int, pick: Callable[[Station], CallbackData],
+                    turn: Callable[[int], CallbackData], *rows: Row) -> InlineKeyboardMarkup:
+    """One page of a station picker (residents finding their deputy, staff reassigning or printing)."""
+    pages = max(1, -(-len(stations) // STATIONS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = stations[page * STATIONS_PER_PAGE:(page + 1) * STATIONS_PER_PAGE]
+    return markup(*([button(s.name, pick(s))] for s in shown), pager_row(page, page + 1 < pages, turn), *rows)
 
 
 def thread_text(view: ThreadView, rules: Rules, viewer: str) -> str:
@@ -40,4 +58,21 @@ def thread_text(view: ThreadView, rules: Rules, viewer: str) -> str:
     first = h(inquiry.text) if inquiry.text else _("(no text)")
     said = [f"{author('resident')}, {rules.local(inquiry.created_at)}:\n{first}"]
     said += [f"{author(m.author)}, {rules.local(m.created_at)}:\n{h(m.text)}" for m in view.messages]
-    return clip("\n\n".join(["\n".join(heading), *said]))
+    head = "\n".join(heading)
+    return clip("\n\n".join([head, *_latest(said, MESSAGE_LIMIT - len(head) - 100)]))
+
+
+def _latest(said: list[str], budget: int) -> list[str]:
+    """The newest messages that fit beside the heading, oldest first; the newest always (it is what a
+    notification was about), and a line saying when earlier ones are left out."""
+    kept: list[str] = []
+    used = 0
+    for part in reversed(said):
+        if kept and used + len(part) + 2 > budget:
+            break
+        kept.insert(0, part)
+        used += len(part) + 2
+    if len(kept) < len(said):
+        kept.insert(0, "<i>" + ngettext("{n} earlier message is not shown.", "{n} earlier messages are not shown.",
+                                         len(said) - len(kept)) + "</i>")
+    return kept

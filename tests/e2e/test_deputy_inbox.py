@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from services import deadlines
+from services import deadlines, inquiries
+from services.i18n import ngettext, use_locale
 from tests.e2e.test_contact_flow import deputy_link, due, scan_and_write, tracking_number, zh
 from tests.support.clock import SHANGHAI
-from tests.test_contact import World, build_world
+from tests.test_contact import MONDAY, World, actor, build_world
+
+
+def _id(number: str) -> int:
+    return int(number.rsplit("-", 1)[1])
 
 
 def sh(*args: int) -> datetime:
@@ -145,3 +150,30 @@ async def test_a_meeting_is_booked_in_a_slot_accepted_and_moved(tg, db, start_bo
     await other.send("想谈谈修桥的事")
     assert "2026-03-12 10:00" in (await other.expect("DB-2026-")).text
     assert "想谈谈修桥的事" in (await deputy.expect("2026-03-12 10:00")).text
+
+
+async def test_an_over_long_answer_is_refused_whole_and_the_thread_shows_the_newest(tg, db, start_bot):
+    world, payload, deputy, resident = await _deputy_and_resident(tg, db, start_bot)
+    number = await scan_and_write(resident, payload, "楼道灯不亮")
+    notice = await deputy.expect(number)
+    await deputy.press(zh("Open"), notice)
+    await deputy.press(zh("Reply"), await deputy.expect(number))
+    await deputy.expect()
+    for part in ("长" * 4096, "长" * 4096, "长" * 808):  # as a Telegram client splits 9,000 characters
+        await deputy.send(part)
+    await deputy.expect(zh("That text is longer than one Telegram message, so it arrived in parts. The limit here "
+                           "is {max} characters: please shorten it and send it again.", max=2000))
+    await deputy.no_message(within=0.5)  # one answer, and the last part is not taken as the answer
+    await resident.no_message(within=0.1)
+    await deputy.send("第0次答复" + "好" * 1900)
+    await deputy.expect(zh("Your answer was passed on to the resident."))
+    async with db.session() as s:
+        for n in (1, 2):
+            await inquiries.answer(s, await actor(s, World.DEPUTY_USER), _id(number), f"第{n}次答复" + "好" * 1900,
+                                   MONDAY + timedelta(hours=n))
+    await deputy.press(zh("Open"), notice)
+    thread = await deputy.expect(number)
+    assert "第2次答复" in thread.text and "第0次答复" not in thread.text and "楼道灯不亮" not in thread.text
+    assert len(thread.text) <= 4096
+    with use_locale("zh_CN"):
+        assert ngettext("{n} earlier message is not shown.", "{n} earlier messages are not shown.", 2) in thread.text

@@ -36,6 +36,10 @@ def upgrade() -> None:
     with op.batch_alter_table('contactcode', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contactcode_deputy_id'), ['deputy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contactcode_station_id'), ['station_id'], unique=False)
+        batch_op.create_index('uq_contactcode_active_deputy', ['deputy_id'], unique=True,
+                              sqlite_where=sa.text("deputy_id IS NOT NULL AND revoked_at IS NULL"), postgresql_where=sa.text("deputy_id IS NOT NULL AND revoked_at IS NULL"))
+        batch_op.create_index('uq_contactcode_active_station', ['station_id'], unique=True,
+                              sqlite_where=sa.text("station_id IS NOT NULL AND revoked_at IS NULL"), postgresql_where=sa.text("station_id IS NOT NULL AND revoked_at IS NULL"))
 
     op.create_table('receptionslot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -130,6 +134,8 @@ def downgrade() -> None:
 
     op.drop_table('receptionslot')
     with op.batch_alter_table('contactcode', schema=None) as batch_op:
+        batch_op.drop_index('uq_contactcode_active_station')
+        batch_op.drop_index('uq_contactcode_active_deputy')
         batch_op.drop_index(batch_op.f('ix_contactcode_station_id'))
         batch_op.drop_index(batch_op.f('ix_contactcode_deputy_id'))
 
