@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deputy, Role, Station
 from models.contact import ContactCode
-from services import audit
+from services import audit, contact_stats
 from services.auth import Actor, require
 from services.directory import level_label
-from services.errors import DomainError, InvalidInput, NotFound
+from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
 from services.render.poster import PosterCard
 
@@ -83,9 +83,7 @@ async def active_code(session: AsyncSession, *, deputy_id: int | None = None,
 async def code_for(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
                    station_id: int | None = None) -> ContactCode:
     """The active code of a deputy or station, issued on first use. `actor=None` is the CLI."""
-    if actor is not None:
-        require(actor, Role.staff)
-    await _target(session, deputy_id, station_id, issuing=True)
+    await _target(session, actor, deputy_id, station_id, issuing=True)
     return await active_code(session, deputy_id=deputy_id, station_id=station_id) or await _issue(
         session, actor, now, deputy_id, station_id)
 
@@ -93,9 +91,7 @@ async def code_for(session: AsyncSession, actor: Actor | None, now: datetime, *,
 async def regenerate(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
                      station_id: int | None = None) -> ContactCode:
     """Withdraw the current code (a lost or defaced poster) and issue a new one."""
-    if actor is not None:
-        require(actor, Role.staff)
-    await _target(session, deputy_id, station_id, issuing=True)
+    await _target(session, actor, deputy_id, station_id, issuing=True)
     old = await _revoke_all(session, actor, now, deputy_id, station_id)
     new = await _issue(session, actor, now, deputy_id, station_id)
     for code in old:
@@ -107,9 +103,7 @@ async def regenerate(session: AsyncSession, actor: Actor | None, now: datetime, 
 async def revoke(session: AsyncSession, actor: Actor | None, now: datetime, *, deputy_id: int | None = None,
                  station_id: int | None = None) -> ContactCode | None:
     """Withdraw the current code without a successor (a deputy who left). Returns it, if there was one."""
-    if actor is not None:
-        require(actor, Role.staff)
-    await _target(session, deputy_id, station_id, issuing=False)
+    await _target(session, actor, deputy_id, station_id, issuing=False)
     withdrawn = await _revoke_all(session, actor, now, deputy_id, station_id)
     return withdrawn[0] if withdrawn else None
 
@@ -126,12 +120,21 @@ async def _revoke_all(session: AsyncSession, actor: Actor | None, now: datetime,
     return codes
 
 
-async def _target(session: AsyncSession, deputy_id: int | None, station_id: int | None, *, issuing: bool) -> None:
+async def _target(session: AsyncSession, actor: Actor | None, deputy_id: int | None, station_id: int | None, *,
+                  issuing: bool) -> None:
+    """The deputy or station exists and the actor may manage its code: staff, and, for staff
+    tied to stations, one of theirs. `actor=None` is the CLI."""
+    if actor is not None:
+        require(actor, Role.staff)
     if (deputy_id is None) == (station_id is None):
         raise InvalidInput()
     row = await session.get(Deputy, deputy_id) if deputy_id is not None else await session.get(Station, station_id)
     if row is None:
         raise NotFound()
+    if actor is not None:
+        scope = await contact_stats.station_scope(session, actor)
+        if scope is not None and (row.station_id if isinstance(row, Deputy) else row.id) not in scope:
+            raise PermissionDenied()
     if issuing and isinstance(row, Deputy) and not row.active:
         raise DomainError(N_("This deputy is no longer active; their code cannot be used."))
 

@@ -160,6 +160,15 @@ async def test_only_staff_issue_or_withdraw_codes(db):
             for change in (deputy_codes.code_for, deputy_codes.regenerate, deputy_codes.revoke):
                 with pytest.raises(PermissionDenied):
                     await change(s, someone, MONDAY, deputy_id=world.deputy)
+        # staff tied to the east station manage its codes, not the west station's
+        east_staff = await actor(s, World.STATION_STAFF)
+        assert await deputy_codes.code_for(s, east_staff, MONDAY, deputy_id=world.deputy)
+        for change in (deputy_codes.code_for, deputy_codes.regenerate, deputy_codes.revoke):
+            with pytest.raises(PermissionDenied):
+                await change(s, east_staff, MONDAY, deputy_id=world.far_deputy)
+            with pytest.raises(PermissionDenied):
+                await change(s, east_staff, MONDAY, station_id=world.other_station)
+        assert await deputy_codes.code_for(s, await actor(s, World.CENTRAL_STAFF), MONDAY, deputy_id=world.far_deputy)
 
 
 # --- opinions and threads ----------------------------------------------------------------------
