@@ -10,7 +10,7 @@ from bot.context import AppContext
 from bot.settings import Settings
 from models import migrate, utcnow
 from models.db import Database
-from services import i18n, people
+from services import calendar, i18n, people
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 async def prepare(settings: Settings, clock: Callable[[], datetime] = utcnow) -> AppContext:
     """Open the database, apply migrations, make sure the configured admins exist."""
     i18n.set_default_locale(settings.default_locale)
+    calendar.set_zone(settings.tz)
     db = Database(settings.database_url)
     await migrate.upgrade(db.engine)
     async with db.session() as session:

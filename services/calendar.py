@@ -30,6 +30,19 @@ import chinese_calendar
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 ONE_DAY = timedelta(days=1)
+# The congress's zone (TIMEZONE), set once at start-up, for code that runs without the
+# settings at hand: deadline stages fired by the sweep, privacy descriptions.
+_zone = DEFAULT_TZ
+
+
+def set_zone(tz: ZoneInfo) -> None:
+    global _zone
+    _zone = tz
+
+
+def zone() -> ZoneInfo:
+    return _zone
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _YEAR_KEY = re.compile(r"\d{4}", re.ASCII)
 

@@ -32,6 +32,7 @@ from models import Deadline, Deputy, Role, RoleGrant, Station, User, utcnow
 from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryKind, InquiryMessage, InquiryStatus
 from services import audit, contact_stats, deadlines, outbox, privacy
 from services.auth import Actor, require
+from services import calendar
 from services.calendar import DEFAULT_TZ, HolidayCalendar, get_calendar, local_day_start, period_end, remind_before
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -137,9 +138,9 @@ def clean_text(text: str | None, limit: int = TEXT_MAX) -> str:
     return text
 
 
-def local_day(moment: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+def local_day(moment: datetime) -> str:
     """The congress's local date of a stored (UTC) moment."""
-    return moment.astimezone(tz).date().isoformat()
+    return moment.astimezone(calendar.zone()).date().isoformat()
 
 
 def status_label(inquiry: Inquiry) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditEvent, Deputy, FsmRecord, Notification, Role, RoleGrant, User
-from services import audit
+from services import audit, calendar
 from services.i18n import _
 
 Describe = Callable[[AsyncSession, int], Awaitable[list[str]]]
@@ -69,7 +69,7 @@ async def _describe_profile(session: AsyncSession, user_id: int) -> list[str]:
     return [
         _("Profile: Telegram id {id}, name {name}, language {locale}, first contact {since}.",
           id=user.id, name=escape(user.first_name or "-"), locale=user.locale,
-          since=user.created_at.date().isoformat()),
+          since=user.created_at.astimezone(calendar.zone()).date().isoformat()),
         *([_("Phone number you shared: {phone}", phone=escape(user.phone))] if user.phone else []),
     ]
 

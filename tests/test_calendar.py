@@ -330,3 +330,12 @@ def test_remind_before_counts_from_the_extended_last_day():
     period = period_end(sh(2025, 9, 26, 9), days=7, tz=SH, calendar=CAL)  # moved to Oct 9
     assert remind_before(period, 1, SH) == local_day_start(date(2025, 10, 8), SH)
     assert remind_before(period, 1, SH) - remind_before(period, 2, SH) == timedelta(days=1)
+
+
+def test_the_configured_zone_decides_local_dates_shown_by_background_jobs(monkeypatch: pytest.MonkeyPatch):
+    from services import inquiries
+
+    moment = utc(2026, 3, 1, 20)  # Monday 04:00 in Shanghai, Sunday 15:00 in New York
+    assert inquiries.local_day(moment) == "2026-03-02"
+    monkeypatch.setattr(calendar_module, "_zone", NY)
+    assert inquiries.local_day(moment) == "2026-03-01"
