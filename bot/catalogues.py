@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -23,12 +22,6 @@ CODE_DIRS = ("bot", "handlers", "services", "models", "jobs")
 LOCALES = ("zh_CN", "zh_TW", "en")
 KEYWORDS = {"_": None, "N_": None, "gettext_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-@dataclass(frozen=True)
-class Used:
-    msgid: str | tuple[str, str]
-    where: str
 
 
 def used_messages() -> dict[str | tuple[str, str], str]:

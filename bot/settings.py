@@ -69,7 +69,6 @@ class Settings(BaseSettings):
     reminder_days_before: int = Field(default=2, ge=0)
     count_working_days: bool = False
     holidays_file: str = ""
-    plan_due_months: int = Field(default=1, ge=1)
     invite_ttl_days: int = Field(default=7, ge=1)
     suggestions_per_day: int = Field(default=5, ge=1)
     inquiries_per_day: int = Field(default=10, ge=1)

@@ -31,11 +31,3 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-
-
-def ts_column(nullable: bool = True, index: bool = False) -> sa.Column:
-    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
-
-
-def bigint_column(*args: object, **kwargs: object) -> sa.Column:
-    return sa.Column(sa.BigInteger(), *args, **kwargs)

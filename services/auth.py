@@ -17,7 +17,6 @@ class Actor:
     user: User
     roles: frozenset[str] = field(default_factory=frozenset)
     deputy_id: int | None = None
-    station_ids: frozenset[int] = field(default_factory=frozenset)
     department_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
@@ -37,15 +36,15 @@ class Actor:
 
 
 async def load_actor(session: AsyncSession, user: User) -> Actor:
-    """The user's roles, deputy record and scopes, in one query."""
+    """The user's roles, deputy record and departments, in one query."""
     rows = (await session.execute(
-        select(RoleGrant.role, RoleGrant.station_id, RoleGrant.department_id, Deputy.id)
+        select(RoleGrant.role, RoleGrant.department_id, Deputy.id)
         .select_from(User)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
         .outerjoin(Deputy, (Deputy.user_id == User.id) & Deputy.active.is_(True))
         .where(User.id == user.id)
     )).all()
-    deputy_id = next((row[3] for row in rows if row[3] is not None), None)
+    deputy_id = next((row[2] for row in rows if row[2] is not None), None)
     roles = {Role.resident.value, *(row[0] for row in rows if row[0])}
     if deputy_id is None:
         roles.discard(Role.deputy.value)
@@ -53,8 +52,7 @@ async def load_actor(session: AsyncSession, user: User) -> Actor:
         user=user,
         roles=frozenset(roles),
         deputy_id=deputy_id,
-        station_ids=frozenset(row[1] for row in rows if row[1] is not None),
-        department_ids=frozenset(row[2] for row in rows if row[2] is not None),
+        department_ids=frozenset(row[1] for row in rows if row[1] is not None),
     )
 
 
