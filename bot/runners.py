@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from datetime import datetime
 from typing import Callable
 
@@ -107,9 +108,20 @@ class BotApp:
 
 
 async def serve(app: BotApp) -> None:
+    """Run until the process is asked to stop (SIGTERM from a service manager, or Ctrl-C)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
     await app.start()
     log.info("Minsheng bot is running as @%s", app.ctx.bot_username if app.ctx else "?")
+    running = asyncio.create_task(app.wait())
+    stop = asyncio.create_task(stopping.wait())
     try:
-        await app.wait()
+        await asyncio.wait({running, stop}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stop.cancel()
         await app.stop()
+        log.info("Minsheng bot stopped")
+    if running.done() and not running.cancelled():
+        running.result()  # polling ended by itself: surface why

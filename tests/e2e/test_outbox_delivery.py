@@ -132,3 +132,12 @@ async def test_a_sender_killed_mid_delivery_delivers_everything_exactly_once(tg,
 
 async def _count_status(db, status, n):  # noqa: ANN001, ANN202
     return sum(1 for r in await _rows(db) if r.status == status) == n
+
+
+async def test_a_worker_stops_cleanly_on_sigterm(tg, db, database_url, tmp_path):
+    worker = await _worker(tg, database_url, tmp_path)
+    await eventually(lambda: tg.calls_of("getMe"), timeout=30)  # it is up
+    worker.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(worker.communicate(), 30)
+    assert worker.returncode == 0, err.decode()[-2000:]
+    assert "Minsheng bot stopped" in err.decode()
