@@ -28,15 +28,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deadline, Deputy, Role, RoleGrant, Station, User, utcnow
+from models import Deadline, Deputy, Role, RoleGrant, Station, utcnow
 from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryKind, InquiryMessage, InquiryStatus
 from services import audit, contact_stats, deadlines, outbox, privacy
+from services.outbox import tell
 from services.auth import Actor, require
 from services import calendar
 from services.calendar import DEFAULT_TZ, HolidayCalendar, get_calendar, local_day_start, period_end, remind_before
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from services.i18n import N_, _, use_locale
+from services.i18n import N_, _
 
 KIND = INQUIRY_DEADLINE
 TEXT_MAX = 2000
@@ -153,16 +154,6 @@ def platform_label(key: str) -> str:
 
 def resident_name(inquiry: Inquiry) -> str:
     return _("Resident #{alias}", alias=inquiry.resident_alias)
-
-
-async def tell(session: AsyncSession, user_id: int, render: Callable[[], str], *, key: str,
-               buttons: Iterable[tuple[str, str]] = ()) -> None:
-    """Queue a message rendered in the recipient's language; `buttons` are (gettext label, data)."""
-    user = await session.get(User, user_id)
-    with use_locale(user.locale if user else None):
-        text = render()
-        rows = [[{"text": _(label), "callback_data": data}] for label, data in buttons]
-    await outbox.enqueue(session, user_id, text, key=key, payload={"inline_keyboard": rows} if rows else None)
 
 
 async def liaison_staff(session: AsyncSession, station_id: int | None) -> list[int]:

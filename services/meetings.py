@@ -24,8 +24,9 @@ from services.errors import DomainError, InvalidInput, NotFound, PermissionDenie
 from services.i18n import N_, _
 from services.inquiries import (
     NOTE_MAX, TEXT_MAX, Receipt, Rules, add_message, deputy_inquiry, open_inquiry, reply_button, require_resident,
-    respond, status_label, tell,
+    respond, status_label,
 )
+from services.outbox import tell
 
 HOURS_MAX = 255
 PLACE_MAX = 120

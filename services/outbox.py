@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Notification, NotificationStatus, User, utcnow
-from services.i18n import translate
+from services.i18n import _, use_locale
 
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_SECONDS = 600
@@ -60,15 +60,23 @@ async def enqueue(
     return bool(result.rowcount)
 
 
-async def notify(
-    session: AsyncSession, user_id: int, message: str, *, key: str,
-    buttons: list[list[dict[str, str]]] | None = None, **params: object,
-) -> bool:
-    """Enqueue gettext `message` rendered in the recipient's own language."""
+async def tell(session: AsyncSession, user_id: int, render: Callable[[], str], *, key: str,
+               buttons: Iterable[tuple[str, str]] = ()) -> bool:
+    """Queue a message rendered in the recipient's own language, text and buttons alike.
+
+    `render` runs with the recipient's locale active; `buttons` are (gettext label, callback data).
+    """
     user = await session.get(User, user_id)
-    locale = user.locale if user else None
-    payload = {"inline_keyboard": buttons} if buttons else None
-    return await enqueue(session, user_id, translate(locale, message, **params), key=key, payload=payload)
+    with use_locale(user.locale if user else None):
+        text = render()
+        rows = [[{"text": _(label), "callback_data": data}] for label, data in buttons]
+    return await enqueue(session, user_id, text, key=key, payload={"inline_keyboard": rows} if rows else None)
+
+
+async def notify(session: AsyncSession, user_id: int, message: str, *, key: str,
+                 buttons: Iterable[tuple[str, str]] = (), **params: object) -> bool:
+    """Queue gettext `message` with its `params`, in the recipient's own language."""
+    return await tell(session, user_id, lambda: _(message, **params), key=key, buttons=buttons)
 
 
 async def due_candidates(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from services import audit, outbox
 from services.auth import Actor, require
 from services.directory import Page, paginate
 from services.errors import InvalidInput, NotFound
-from services.i18n import LOCALES, N_, locale_from_telegram, translate
+from services.i18n import LOCALES, N_, _, locale_from_telegram
 
 ROLE_NAMES = {
     "resident": N_("resident"),
@@ -121,10 +121,7 @@ async def revoke_role(session: AsyncSession, actor: Actor, user_id: int, role: R
 async def notify_about_role(session: AsyncSession, user_id: int, message: str, role: str, *, key: str,
                             **params: object) -> None:
     """Notify `user_id` of `message`, its {role} placeholder named in the recipient's language."""
-    user = await session.get(User, user_id)
-    locale = user.locale if user else None
-    text = translate(locale, message, role=translate(locale, ROLE_NAMES[role]), **params)
-    await outbox.enqueue(session, user_id, text, key=key)
+    await outbox.tell(session, user_id, lambda: _(message, role=_(ROLE_NAMES[role]), **params), key=key)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import AuditEvent, Deadline, Department, Deputy, Role, RoleGrant, User
+from models import AuditEvent, Deadline, Department, Deputy, Role, RoleGrant
 from models.proposals import Proposal, ProposalClass, ProposalReply, ProposalStatus, Rating, Sitting
 from services import audit, deadlines, outbox
 from services.auth import Actor, require
@@ -33,7 +33,7 @@ from services.calendar import HolidayCalendar, get_calendar, local_day_start, pe
 from services.calendar import days_left as calendar_days_left
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from services.i18n import N_, _, translate
+from services.i18n import N_, _
 
 KIND = "proposal"  # the first answer
 REANSWER_KIND = "proposal_reanswer"  # the second answer after a "dissatisfied"
@@ -602,12 +602,12 @@ async def _deputy_user_ids(session: AsyncSession, proposal: Proposal) -> list[in
 async def _tell(session: AsyncSession, user_ids: list[int], proposal: Proposal, event: str, message: str,
                 **params: object) -> None:
     """Notify each user about `proposal` in their own language, with a button that opens it."""
+    values = dict(number=proposal.number, title=_h(proposal.title),
+                  due=proposal.due_on.isoformat() if proposal.due_on else "-", **params)
+
+    def render() -> str:
+        return _(message, **{name: _(v.msgid) if isinstance(v, Label) else v for name, v in values.items()})
+
     for user_id in user_ids:
-        user = await session.get(User, user_id)
-        locale = user.locale if user else None
-        values = dict(number=proposal.number, title=_h(proposal.title),
-                      due=proposal.due_on.isoformat() if proposal.due_on else "-", **params)
-        values = {name: translate(locale, v.msgid) if isinstance(v, Label) else v for name, v in values.items()}
-        button = {"text": translate(locale, N_("Open the proposal")), "callback_data": open_data(proposal.id)}
-        await outbox.notify(session, user_id, message, key=f"proposal-{proposal.id}-{event}-{user_id}",
-                            buttons=[[button]], **values)
+        await outbox.tell(session, user_id, render, key=f"proposal-{proposal.id}-{event}-{user_id}",
+                          buttons=[(N_("Open the proposal"), open_data(proposal.id))])

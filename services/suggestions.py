@@ -33,7 +33,7 @@ from services import audit, outbox, privacy
 from services.auth import Actor, require
 from services.directory import Page, paginate
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from services.i18n import N_, _, use_locale
+from services.i18n import N_, _
 
 S = SuggestionStatus
 
@@ -338,21 +338,20 @@ async def _announce(session: AsyncSession, suggestion: Suggestion, event: Sugges
         return
     candidate = await session.get(Candidate, suggestion.candidate_id) if suggestion.candidate_id else None
     title = candidate.title if candidate else ""
-    if suggestion.author_id is not None:
-        author = await session.get(User, suggestion.author_id)
-        if author is not None:
-            with use_locale(author.locale):
-                text = _(message, number=suggestion.number, title=escape(title), reason=escape(event_text(event)))
-            await outbox.enqueue(session, author.id, text, key=f"suggestion-event:{event.id}:{author.id}")
+    if suggestion.author_id is not None:  # erasing their data detaches the author
+        await outbox.tell(session, suggestion.author_id,  # a template reason reads in the author's language
+                          lambda: _(message, number=suggestion.number, title=escape(title),
+                                    reason=escape(event_text(event))),
+                          key=f"suggestion-event:{event.id}:{suggestion.author_id}")
     if event.status == S.under_review:
         return
     supporters = await session.scalars(
         select(User).join(Support, Support.user_id == User.id).where(Support.suggestion_id == suggestion.id)
     )
     for supporter in supporters:
-        with use_locale(supporter.locale):
-            text = _(SUPPORTER_NOTICE, number=suggestion.number, status=status_label(event.status or ""))
-        await outbox.enqueue(session, supporter.id, text, key=f"suggestion-event:{event.id}:{supporter.id}")
+        await outbox.tell(session, supporter.id,
+                          lambda: _(SUPPORTER_NOTICE, number=suggestion.number, status=status_label(event.status or "")),
+                          key=f"suggestion-event:{event.id}:{supporter.id}")
 
 
 async def set_status(session: AsyncSession, actor: Actor, suggestion_id: int, status: str, *, now: datetime,
@@ -549,13 +548,12 @@ async def ask_for_information(session: AsyncSession, actor: Actor, suggestion_id
     request = InfoRequest(suggestion_id=suggestion.id, asked_by=actor.id, question=question, asked_at=now)
     session.add(request)
     event = await record_status(session, suggestion, S.info_requested, actor_id=actor.id, now=now, notify=False)
-    author = await session.get(User, suggestion.author_id)
-    with use_locale(author.locale if author else None):
-        text = _("The congress office has a question about your suggestion {number}:\n\n{question}\n\n"
-                 "Press the button below to answer.", number=suggestion.number, question=escape(question))
-        button = [[{"text": _("Answer the question"), "callback_data": answer_button}]]
-    await outbox.enqueue(session, suggestion.author_id, text, key=f"suggestion-event:{event.id}:{suggestion.author_id}",
-                         payload={"inline_keyboard": button})
+    await outbox.notify(session, suggestion.author_id,
+                        N_("The congress office has a question about your suggestion {number}:\n\n{question}\n\n"
+                           "Press the button below to answer."),
+                        key=f"suggestion-event:{event.id}:{suggestion.author_id}",
+                        buttons=[(N_("Answer the question"), answer_button)],
+                        number=suggestion.number, question=escape(question))
     audit.record(session, actor.id, "suggestion.ask", "suggestion", suggestion.id)
     return request
 
@@ -578,13 +576,9 @@ async def answer_information(session: AsyncSession, actor: Actor, suggestion_id:
     request.answered_at = now
     await record_status(session, suggestion, S.under_review, actor_id=actor.id, now=now, notify=False)
     if request.asked_by is not None:
-        staff = await session.get(User, request.asked_by)
-        with use_locale(staff.locale if staff else None):
-            text = _("Answer about suggestion {number}:\n\n<i>{question}</i>\n\n{answer}",
-                     number=suggestion.number, question=escape(request.question), answer=escape(request.answer))
-            button = [[{"text": _("Open the suggestion"), "callback_data": open_button}]]
-        await outbox.enqueue(session, request.asked_by, text, key=f"suggestion-answer:{request.id}",
-                             payload={"inline_keyboard": button})
+        await outbox.notify(session, request.asked_by, N_("Answer about suggestion {number}:\n\n<i>{question}</i>\n\n{answer}"),
+                            key=f"suggestion-answer:{request.id}", buttons=[(N_("Open the suggestion"), open_button)],
+                            number=suggestion.number, question=escape(request.question), answer=escape(request.answer))
     audit.record(session, actor.id, "suggestion.answer", "suggestion", suggestion.id)
     return suggestion
 
