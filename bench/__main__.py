@@ -1,115 +1,79 @@
-"""Benchmarks, each a ratio measured side by side in one run on the same fake Bot API server.
+"""`make bench`: every figure of Minsheng bot's speed and scale, measured in one run, on SQLite and on
+PostgreSQL + Redis, printed as a table with its goal and saved as JSON (bench/results.json).
 
-    .venv/bin/python -m bench [--users 20] [--messages 10] [--notifications 400]
+    .venv/bin/python -m bench [--only NAME ...] [--backends sqlite,postgres] [--quick]
 
-1. Conversation throughput: this bot answering /menu (user lookup, roles, rendering,
-   one transaction per update) over a bare aiogram echo bot, both polling the fake.
-2. Outbox delivery: the paced sender draining N notifications (pacing lifted) over a
-   bare loop of `send_message` calls with the same concurrency.
+Benchmarks (NAME): conversation (throughput of /menu and of a realistic mix, each as a ratio
+to a bare aiogram echo bot on the same fake server), latency (p50/p99 at 100 updates/s),
+sweep (a million open deadlines: idle, and 100,000 due at once), broadcast (10,000
+notifications at the paced rate), vote (2,000 deputies check in and vote), memory (RSS at
+rest and after a burst of 2,000 updates). --quick runs each at a tenth of its size.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import platform
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.runners import BotApp
-from bot.settings import load_settings
-from services import outbox
-from tests.fakebot import FakeTelegram
-from tests.fakebot.echo import build_echo_dispatcher
+from bench import broadcast, conversation, sweep, vote
+from bench.common import BACKENDS, Row
 
-TOKEN = "123456:BENCH-TOKEN-abcdefghij"
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
-async def _round_trips(tg: FakeTelegram, users: list, text: str, per_user: int) -> float:  # noqa: ANN001
-    """Seconds for every user to send `per_user` messages, each waiting for its answer."""
-    async def converse(user) -> None:  # noqa: ANN001
-        for _ in range(per_user):
-            user.drain()
-            await user.send(text)
-            await user.next_message(timeout=30)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(converse(u) for u in users))
-    return time.perf_counter() - started
-
-
-async def bench_conversations(n_users: int, per_user: int, workdir: Path) -> tuple[float, float]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        echo_users = [tg.user(language_code="en") for _ in range(n_users)]
-        async with tg.polling(build_echo_dispatcher()):
-            echo = _rate(n_users * per_user, await _round_trips(tg, echo_users, "hello", per_user))
-        settings = load_settings(bot_token=TOKEN, telegram_api_base=tg.base_url, bot_username="bench_bot",
-                                 database_url=f"sqlite:///{workdir / 'conv.sqlite3'}", redis_url="")
-        app = BotApp(settings)
-        await app.start()
-        try:
-            ours_users = [tg.user(language_code="zh-hans") for _ in range(n_users)]
-            for user in ours_users:  # first contact happens once per person, not per message
-                await user.send("/start")
-                await user.next_message(timeout=30)
-                await user.next_message(timeout=30)
-            ours = _rate(n_users * per_user, await _round_trips(tg, ours_users, "/menu", per_user))
-        finally:
-            await app.stop()
-    return ours, echo
+def plan(quick: bool) -> dict:
+    scale = 10 if quick else 1
+    return {
+        "conversation": lambda backend, tmp: conversation.throughput(backend, tmp, users=20, rounds=max(2, 20 // scale)),
+        "latency": lambda backend, tmp: conversation.latency(backend, tmp, offered=100, seconds=10 / scale * 2),
+        "sweep": lambda backend, tmp: sweep.sweep(backend, tmp, total=1_000_000 // scale, due=100_000 // scale),
+        "broadcast": lambda backend, tmp: broadcast.broadcast(backend, tmp, count=10_000 // scale, rate=25),
+        "vote": lambda backend, tmp: vote.vote(backend, tmp, deputies=2_000 // scale),
+        "memory": lambda backend, tmp: conversation.memory(backend, tmp, burst=2_000 // scale),
+    }
 
 
-async def bench_outbox(n: int, workdir: Path) -> tuple[float, float]:
-    async with FakeTelegram(token=TOKEN) as tg:
-        chats = [tg.user(language_code="en").id for _ in range(n)]
-        bot = tg.make_bot()
-        slots = asyncio.Semaphore(8)
-
-        async def send(chat_id: int) -> None:
-            async with slots:
-                await bot.send_message(chat_id, f"bare {chat_id}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(send(c) for c in chats))
-        bare = _rate(n, time.perf_counter() - started)
-        await bot.session.close()
-
-        settings = load_settings(bot_token=TOKEN, telegram_api_base=tg.base_url, bot_username="bench_bot",
-                                 database_url=f"sqlite:///{workdir / 'outbox.sqlite3'}", redis_url="",
-                                 send_rate_global=100_000, outbox_interval_seconds=3600)
-        app = BotApp(settings, with_dispatcher=False, with_jobs=False)
-        await app.start()
-        try:
-            async with app.ctx.db.session() as session:
-                for chat_id in chats:
-                    await outbox.enqueue(session, chat_id, f"queued {chat_id}", key=f"bench:{chat_id}")
-            started = time.perf_counter()
-            sent = await app.sender.drain(max_seconds=300)
-            ours = _rate(sent, time.perf_counter() - started)
-        finally:
-            await app.stop()
-    return ours, bare
+def table(rows: list[Row]) -> str:
+    widths = [max(len(getattr(r, f)) for r in rows) for f in ("what", "backend", "measured", "goal")]
+    lines = []
+    for r in rows:
+        mark = {True: "met", False: "NOT MET", None: ""}[r.met]
+        lines.append("  ".join(str(getattr(r, f)).ljust(w) for f, w in zip(("what", "backend", "measured", "goal"),
+                                                                          widths)) + "  " + mark)
+    return "\n".join(lines)
 
 
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else float("inf")
-
-
-async def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--notifications", type=int, default=400)
+async def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", choices=list(plan(False)), help="run only these benchmarks")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres (default: both)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of each size, to try the benchmarks out")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.ERROR)
+    chosen = {name: run for name, run in plan(args.quick).items() if not args.only or name in args.only}
+    rows: list[Row] = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        ours, echo = await bench_conversations(args.users, args.messages, Path(tmp))
-        print(f"conversations: minsheng {ours:7.1f} updates/s, bare aiogram echo {echo:7.1f} updates/s, "
-              f"ratio {ours / echo:.2f}  ({args.users} users x {args.messages} messages)")
-        sent, bare = await bench_outbox(args.notifications, Path(tmp))
-        print(f"outbox:        minsheng {sent:7.1f} messages/s, bare send_message loop {bare:7.1f} messages/s, "
-              f"ratio {sent / bare:.2f}  ({args.notifications} notifications, pacing lifted)")
+        for name, run in chosen.items():
+            for backend in args.backends.split(","):
+                print(f"… {name} on {backend}", flush=True)
+                found = await run(backend, Path(tmp))
+                print(table(found), flush=True)
+                rows += found
+    print("\n" + table(rows))
+    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
+              "quick": args.quick, "seconds": round(time.monotonic() - started), "rows": [r.json() for r in rows]}
+    if not args.only and not args.quick:
+        RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nsaved {RESULTS}")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(asyncio.run(main()))

@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_DIRS = ("bot", "handlers", "services", "models", "jobs")
+CODE_DIRS = ("bot", "handlers", "services", "models", "jobs", "sandbox")
 LOCALES = ("zh_CN", "zh_TW", "en")
 KEYWORDS = {"_": None, "N_": None, "gettext_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -53,7 +53,8 @@ def load(locale: str) -> dict[str | tuple[str, str], object]:
 
 
 def problems() -> list[str]:
-    """What a reviewer would flag: untranslated, unused, or mismatched placeholders."""
+    """What a reviewer would flag: untranslated, unused, mismatched placeholders, or «» quoting in
+    Chinese (a back button's leading "« " is an arrow, the same in every language)."""
     used = used_messages()
     issues: list[str] = []
     for locale in LOCALES:
@@ -68,6 +69,9 @@ def problems() -> list[str]:
             for text in texts:
                 if set(PLACEHOLDER.findall(text)) != wanted - {"n"} | (set(PLACEHOLDER.findall(text)) & {"n"}):
                     issues.append(f"{locale}: placeholders differ in {msgid!r}")
+                quoted = text.removeprefix("\u00ab ").removesuffix(" \u00bb")  # an arrow on a button is no quote
+                if locale.startswith("zh") and ("\u00ab" in quoted or "\u00bb" in quoted):
+                    issues.append(f"{locale}: guillemets in {msgid!r}: Chinese quotes are \u201c\u201d")
         for msgid in catalogue:
             if msgid not in used:
                 issues.append(f"{locale}: unused {msgid!r}")

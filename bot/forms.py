@@ -1,23 +1,80 @@
-"""What every FSM form shares: entering it, the filters for typed answers, and texts that
-Telegram clients split into parts.
+"""What every FSM form shares: entering it, the filters for typed answers, texts that
+Telegram clients split into parts, and whether leaving it would lose anything.
 
 Commands are never taken as a form's answer: they pass on to the core handlers (/cancel,
-/menu) that come after the feature routers.
+/menu) that come after the feature routers. /cancel discards a form at once when nothing
+was entered yet, and asks first when something was (`has_answers`, `CancelCb`).
+
+A text over a step's limit (`services.text.TooLong`, whatever the form) is kept in the form's
+data by `KeepLongText`; its buttons (`LongTextCb`, handled in handlers.start) take the first
+part, or what fits up to a sentence's end with the rest given back for a second message, and
+hand it to the step as if it had been typed so.
 """
 from __future__ import annotations
 
-from aiogram import F
+from typing import Any, Awaitable, Callable, Mapping
+
+from aiogram import BaseMiddleware, F
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
+from bot.keyboards import button, markup
 from bot.text import MESSAGE_LIMIT
 from services.i18n import _
+from services.text import TooLong
 
 NOT_COMMAND = ~F.text.startswith("/")
 TYPED = F.text & NOT_COMMAND
 SPLIT_WINDOW_SECONDS = 3  # parts of one over-long text arrive within this time of each other
 SPLIT_PART_MIN = MESSAGE_LIMIT - 100  # clients cut at a word boundary just below the limit
+LONG = "_long"  # a text over the limit, kept until one of its buttons is pressed
+ENTERED = "_entered"  # something the person sent (a text, a photo, a place) is in the form
+BOOKKEEPING = frozenset({LONG, ENTERED, "split_at", "editing"})
+
+
+class CancelCb(CallbackData, prefix="fc"):
+    """/cancel's question when the form holds answers: discard them, or go on with the form."""
+
+    step: str  # discard | keep
+
+
+class LongTextCb(CallbackData, prefix="lt"):
+    """A kept over-long text: take the first `limit` characters, or what fits and the rest back."""
+
+    how: str  # cut | split
+
+
+class FormMessages(BaseMiddleware):
+    """Around every message handler. A message whose content a form step kept marks the form as
+    holding answers (for /cancel). A step refusing a text as too long keeps it and offers to take
+    what fits, instead of asking for it to be typed again."""
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is None or not isinstance(event, Message) or await state.get_state() is None:
+            return await handler(event, data)
+        before = _answers(await state.get_data())
+        try:
+            result = await handler(event, data)
+        except TooLong as error:
+            await state.update_data(**{LONG: {"text": error.text, "limit": error.limit,
+                                               "step": await state.get_state()}})
+            await event.answer(
+                error.localized() + "\n" + _("I have kept your text. Shall I take the first {max} characters, or "
+                                            "what fits up to the end of a sentence, and give you the rest to send "
+                                            "in a second message?", max=f"{error.limit:,}"),
+                reply_markup=markup([button(_("Take the first {max} characters", max=f"{error.limit:,}"),
+                                            LongTextCb(how="cut"))],
+                                    [button(_("Go on in a second message"), LongTextCb(how="split"))]))
+            return None
+        if await state.get_state() is not None and not (event.text or "").startswith("/"):
+            after = await state.get_data()
+            if not after.get(ENTERED) and _answers(after) != before:
+                await state.update_data(**{ENTERED: True})
+        return result
 
 
 async def enter_form(state: FSMContext, form_state: State, **data: object) -> None:
@@ -26,6 +83,15 @@ async def enter_form(state: FSMContext, form_state: State, **data: object) -> No
     await state.set_state(form_state)
     if data:
         await state.update_data(**data)
+
+
+def has_answers(data: Mapping[str, Any]) -> bool:
+    """Whether leaving the form loses something the person sent (a choice on a button is not counted)."""
+    return bool(data.get(ENTERED) or data.get(LONG))
+
+
+def _answers(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in BOOKKEEPING}
 
 
 async def ask(query: CallbackQuery, state: FSMContext, form_state: State, prompt: str,

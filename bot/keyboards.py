@@ -5,15 +5,22 @@ row (an option that does not apply) is simply left out.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
 from services.directory import Page
 from services.i18n import _
 
 Row = list[InlineKeyboardButton]
+
+# Every integer in callback data is bounded, so a forged button with a huge number fails to
+# parse (and gets the stale-button answer) instead of overflowing a database column.
+# Row ids and page numbers fit PostgreSQL's integer; Telegram user ids take up to 52 bits.
+Id = Annotated[int, Field(ge=-1, le=2**31 - 1)]  # -1: "any" in a filter
+UserId = Annotated[int, Field(ge=0, le=2**52)]
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:

@@ -31,6 +31,7 @@ SECTION_COMMANDS = {
     "deliver": N_("Plans, progress, answers to proposals"),
     "verify": N_("Inspections and evaluations"),
     "office": N_("Office work"),
+    "settings": N_("Language and your data"),
 }
 
 

@@ -6,20 +6,24 @@ answered here in the user's language, so handlers never repeat that code.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import storage
+from bot import metrics, storage, welcome
 from bot.context import AppContext
 from services import people
-from services.auth import load_actor
+from services.auth import Actor
 from services.errors import DomainError
 from services.i18n import _, locale_from_telegram, set_locale
 
 log = logging.getLogger(__name__)
+_REFUSED = object()  # a service said no, and the person was told why
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -29,33 +33,63 @@ class UnitOfWork(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = await self._handle(handler, event, data)
+            outcome = "refused" if result is _REFUSED else "handled"
+            return None if result is _REFUSED else result
+        finally:
+            metrics.observe_update(event.event_type, outcome, started)
+
+    async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
         tg_user = data.get("event_from_user")
         chat = data.get("event_chat")
         if tg_user is None or tg_user.is_bot:
             return None
+        # Telegram's language until the stored one is read: an apology when the database is down
+        # speaks the person's language too.
+        set_locale(locale_from_telegram(tg_user.language_code))
         if chat is not None and chat.type != "private":
-            set_locale(locale_from_telegram(tg_user.language_code))
             return await _refuse_group(event)
         try:
             async with self.ctx.db.session() as session:
-                user, created = await people.ensure_user(
+                actor, created = await _arrive(
                     session, people.Contact(tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code)
                 )
                 if created or session.info.get("outbox_dirty"):
                     # A first contact or a return from blocking must stick even if the
                     # handler then fails and its transaction is rolled back.
                     await session.commit()
-                set_locale(user.locale)
-                data.update(session=session, user=user, first_contact=created, ctx=self.ctx,
-                            actor=await load_actor(session, user))
+                set_locale(actor.locale)
+                data.update(session=session, user=actor.user, first_contact=created, ctx=self.ctx, actor=actor)
+                if created and event.message is not None:
+                    # Whatever the first message is (a QR scan, a share link, a command, a text),
+                    # the privacy notice comes first, once.
+                    await welcome.greet(data["bot"], actor)
                 with storage.within(session):
                     result = await handler(event, data)
+                # A button is a first contact only for someone who erased their data and pressed
+                # an old one: greet them after it, unless that button erased them again.
+                if created and event.callback_query is not None and await people.still_known(session, actor.id):
+                    await welcome.greet(data["bot"], actor)
         except DomainError as error:
             await _answer(event, error)
-            return None
+            return _REFUSED
         if session.info.pop("outbox_dirty", False):
             self.ctx.ring_outbox()
         return result
+
+
+async def _arrive(session: AsyncSession, contact: people.Contact) -> tuple[Actor, bool]:
+    """The update's first query. Connections are not pinged before use (a round trip per update),
+    so a connection the database dropped (a restart) shows here first: take a fresh one, once."""
+    try:
+        return await people.arrive(session, contact)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        await session.rollback()
+        return await people.arrive(session, contact)
 
 
 async def _answer(update: Update, error: DomainError) -> None:

@@ -53,7 +53,11 @@ class BotApp:
         if not ctx.bot_username:
             me = await bot.get_me()
             ctx.bot_username = me.username or ""
-        self.sender = Sender(ctx, bot)
+        self.sender = Sender(ctx, create_bot(ctx, replies=False))
+        if self.settings.health_port and not (self.with_dispatcher and self.settings.webhook_url):
+            from bot import metrics
+
+            self._cleanup.append((await metrics.serve(ctx, self.settings.health_host, self.settings.health_port)).cleanup)
         if self.with_jobs:
             self.jobs = Jobs(JobContext(ctx, self.sender))
             self.jobs.start()
@@ -71,17 +75,24 @@ class BotApp:
                 self._cleanup.append(dp.stop_polling)
 
     async def _start_webhook(self) -> None:
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+        from aiogram.webhook.aiohttp_server import setup_application
         from aiohttp import web
 
+        from bot.webhook import PATH, UpdateLedger, WebhookHandler
+
+        from bot import metrics
+
         app = web.Application()
-        SimpleRequestHandler(self.dp, self.bot, secret_token=self.settings.webhook_secret).register(app, path="/telegram")
+        app.add_routes(metrics.routes(self.ctx))
+        ledger = UpdateLedger(self.ctx)
+        WebhookHandler(self.dp, self.bot, ledger, self.settings.webhook_secret).register(app, path=PATH)
         setup_application(app, self.dp, bot=self.bot)
+        self._cleanup.append(ledger.close)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
         await site.start()
-        await self.bot.set_webhook(self.settings.webhook_url.rstrip("/") + "/telegram",
+        await self.bot.set_webhook(self.settings.webhook_url.rstrip("/") + PATH,
                                    secret_token=self.settings.webhook_secret)
         self._cleanup.append(runner.cleanup)
 
@@ -89,22 +100,36 @@ class BotApp:
         await asyncio.gather(*self._tasks) if self._tasks else await asyncio.Event().wait()
 
     async def stop(self) -> None:
+        """Wind down: the web server or polling, the jobs and the sender, then the connections. Each
+        step is bounded, so a step that hangs (a connection that never answers) cannot keep the
+        process from exiting; it is logged by name."""
         self.stopped = True
         for step in reversed(self._cleanup):
-            try:
-                result = step()
-                if asyncio.iscoroutine(result):
-                    await result
-            except RuntimeError:  # polling already stopped
-                pass
+            await _bounded(step, getattr(step, "__qualname__", repr(step)))
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _bounded(lambda: asyncio.gather(*self._tasks, return_exceptions=True), "polling")
+        closing = [self.bot.session.close, self.sender.bot.session.close]
         if self.with_dispatcher:
-            await self.dp.storage.close()
-        await self.bot.session.close()
+            closing.insert(0, self.dp.storage.close)
         if self.ctx is not None:
-            await self.ctx.db.dispose()
+            closing.append(self.ctx.db.dispose)
+        for step in closing:
+            await _bounded(step, step.__qualname__)
+
+
+STOP_STEP_SECONDS = 15
+
+
+async def _bounded(step: Callable[[], object], name: str) -> None:
+    try:
+        result = step()
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            await asyncio.wait_for(result, STOP_STEP_SECONDS)
+    except RuntimeError:  # polling already stopped
+        pass
+    except asyncio.TimeoutError:
+        log.error("stopping: %s did not finish within %d s; going on", name, STOP_STEP_SECONDS)
 
 
 async def serve(app: BotApp) -> None:

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # /health and /metrics for a process without a webhook server (polling, or the worker); 0: none.
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=0, ge=0, le=65535)
+    # `minsheng sandbox`: the local web chat listens on 127.0.0.1 at this port.
+    sandbox_port: int = Field(default=8080, ge=1, le=65535)
 
     # Outbox pacing (Telegram: ~30 msg/s in bulk, 1 msg/s per chat).
     send_rate_global: float = Field(default=25.0, gt=0)
@@ -61,18 +66,50 @@ class Settings(BaseSettings):
     # Delivered messages are kept this long, then forgotten (they carry personal data).
     outbox_retention_days: int = Field(default=30, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # A direct answer to a user is retried this long through a Telegram outage (5xx, timeouts).
+    reply_retry_seconds: float = Field(default=45.0, ge=0)
 
-    # Rules from the seeds (DESIGN.md), each a setting.
+    # Rules from the seeds (docs/ARCHITECTURE.md), each a setting.
     inquiry_reply_days: int = Field(default=7, ge=1)
+    # A letter left unanswered past its period goes to the congress office, which answers within this.
+    inquiry_office_reply_days: int = Field(default=5, ge=1)
     proposal_reply_months_short: int = Field(default=3, ge=1)
     proposal_reply_months_long: int = Field(default=6, ge=1)
     reminder_days_before: int = Field(default=2, ge=0)
+    proposal_reminder_days_before: int = Field(default=14, ge=0)
     count_working_days: bool = False
     holidays_file: str = ""
     invite_ttl_days: int = Field(default=7, ge=1)
     suggestions_per_day: int = Field(default=5, ge=1)
     inquiries_per_day: int = Field(default=10, ge=1)
     suggestion_categories: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+
+    # Decide: the vote at the congress (seeds 000, 002).
+    # Voting opens only when more than this share (percent) of the eligible deputies checked in.
+    vote_quorum_percent: int = Field(default=50, ge=0, le=99)
+    # The hall's check-in code changes this often; the previous code is still accepted.
+    checkin_code_seconds: int = Field(default=180, ge=30, le=3600)
+    checkin_code_attempts: int = Field(default=5, ge=1, le=20)  # wrong codes before staff must check them in
+    announce_chat_id: int | None = None  # a public channel for the results, e.g. -1001234567890
+
+    # Deliver: implementation plans and quarterly progress (seed 000).
+    plan_due_months: int = Field(default=1, ge=1)
+    plan_reminder_days_before: int = Field(default=7, ge=0)  # also before a quarterly report is due
+    # A quarter's progress report is due this many days after the quarter ends.
+    report_due_days_after_quarter: int = Field(default=10, ge=1, le=60)
+
+    # Verify: inspections and the year-end evaluation (seeds 000, 002, 004).
+    # A site-visit report filed farther than this from the project's site is flagged.
+    site_visit_max_distance_km: float = Field(default=2.0, gt=0)
+    # The department answers the issues a site-visit report raises within this many days.
+    visit_issue_answer_days: int = Field(default=7, ge=1)
+    # Each quarter's inspection reminder goes out on this day of the quarter's first month, from this hour.
+    inspection_reminder_day: int = Field(default=1, ge=1, le=28)
+    inspection_reminder_hour: int = Field(default=9, ge=0, le=23)
+    # A supervised project with no site-visit report by this many days before the quarter ends: the
+    # group is reminded, then staff are alerted.
+    site_visit_due_days_before_quarter_end: int = Field(default=15, ge=0, le=60)
+
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -89,6 +126,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.lstrip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("announce_chat_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

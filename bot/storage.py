@@ -1,7 +1,10 @@
-"""aiogram FSM storage in the application database, so a half-filled form survives a restart."""
+"""aiogram FSM storage, so a half-filled form survives a restart: in the application database
+(one process), or in Redis (several processes behind a webhook)."""
 from __future__ import annotations
 
 import contextlib
+import json
+from copy import deepcopy
 from contextvars import ContextVar
 from typing import Any, AsyncIterator, Iterator, Mapping
 
@@ -16,6 +19,11 @@ from models.db import Database
 # The update's unit of work, while its handler runs. State written there commits or rolls
 # back with the handler's own changes, and SQLite (one writer) does not wait on itself.
 _unit_of_work: ContextVar[AsyncSession | None] = ContextVar("fsm_unit_of_work", default=None)
+
+
+def unit_of_work() -> AsyncSession | None:
+    """The session of the update being handled, if any."""
+    return _unit_of_work.get()
 
 
 @contextlib.contextmanager
@@ -72,7 +80,7 @@ class DatabaseStorage(BaseStorage):
     async def _write(self, key: StorageKey, *, state: str | None | object = ..., data: dict | object = ...) -> None:
         row_key = storage_key(key)
         old_state, old_data = await self._current(row_key)
-        new: Value = (old_state if state is ... else state, old_data if data is ... else dict(data))  # type: ignore[arg-type]
+        new: Value = (old_state if state is ... else state, old_data if data is ... else deepcopy(data))  # type: ignore[arg-type]
         if new == (old_state, old_data):
             return
         async with self._session() as session:
@@ -113,10 +121,109 @@ class DatabaseStorage(BaseStorage):
         return (await self._current(storage_key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._write(key, data=dict(data))
+        await self._write(key, data=data)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return dict((await self._current(storage_key(key)))[1])
+        # A copy all the way down: a handler appending to a list it read must not change what is
+        # remembered, or the write that follows would look like no change and be skipped.
+        return deepcopy((await self._current(storage_key(key)))[1])
 
     async def close(self) -> None:
         self._committed.clear()
+
+
+# The values this update has read or written, per storage key, while it holds the chat's lock
+# (RedisFormStorage): no other instance can change them meanwhile, so they are exact.
+_held: ContextVar[dict[str, Value] | None] = ContextVar("fsm_held", default=None)
+
+
+@contextlib.contextmanager
+def holding() -> Iterator[None]:
+    """Within the chat's lock: remember what the update reads and writes."""
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+REDIS_POOL_SIZE = 100  # connections per client and process
+REDIS_POOL_WAIT_SECONDS = 20  # a command waits this long for a free connection before it fails
+
+
+def redis_options() -> dict[str, Any]:
+    """How every Redis client of the bot connects: a connection Redis dropped (a restart, a network
+    blip) is noticed before use and replaced, and a command that failed that way is tried again."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    return {"health_check_interval": 5, "retry": Retry(ExponentialBackoff(cap=1.0, base=0.1), 3),
+            "retry_on_error": [ConnectionError, TimeoutError], "socket_connect_timeout": 5}
+
+
+def redis_client(url: str):  # noqa: ANN201
+    """A Redis client whose pool makes a command wait for a free connection: a burst of updates
+    (every deputy voting at once) queues for a moment instead of failing with "Too many connections"."""
+    import redis.asyncio as redis
+
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_POOL_SIZE,
+                                                 timeout=REDIS_POOL_WAIT_SECONDS, **redis_options())
+    return redis.Redis(connection_pool=pool)
+
+
+class RedisFormStorage(BaseStorage):
+    """State and data of a conversation in one Redis hash: one round trip reads both, and a write
+    that changes nothing (a /menu clearing a form nobody had open) is not sent at all."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = redis_client(url)
+
+    @staticmethod
+    def _key(key: StorageKey) -> str:
+        return "minsheng:fsm:" + storage_key(key)
+
+    async def _current(self, key: StorageKey) -> Value:
+        held = _held.get()
+        name = self._key(key)
+        if held is not None and name in held:
+            return held[name]
+        raw = await self.redis.hgetall(name)
+        state = raw.get(b"state")
+        value: Value = (state.decode() if state else None, json.loads(raw[b"data"]) if b"data" in raw else {})
+        if held is not None:
+            held[name] = value
+        return value
+
+    async def _write(self, key: StorageKey, *, state: str | None | object = ..., data: dict | object = ...) -> None:
+        old_state, old_data = await self._current(key)
+        new: Value = (old_state if state is ... else state, old_data if data is ... else deepcopy(data))  # type: ignore[arg-type]
+        if new == (old_state, old_data):
+            return
+        name = self._key(key)
+        if new[0] is None and not new[1]:
+            await self.redis.delete(name)
+        else:
+            mapping = {"data": json.dumps(new[1], ensure_ascii=False)}
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(name)
+                pipe.hset(name, mapping={**mapping, **({"state": new[0]} if new[0] else {})})
+                await pipe.execute()
+        held = _held.get()
+        if held is not None:
+            held[name] = new
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._write(key, state=state.state if isinstance(state, State) else state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._current(key))[0]
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._write(key, data=data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return deepcopy((await self._current(key))[1])  # see DatabaseStorage.get_data
+
+    async def close(self) -> None:
+        await self.redis.aclose()

@@ -8,7 +8,7 @@ threads).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import date, datetime
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -19,20 +19,22 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove,
 )
+from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
-from bot.keyboards import button, markup
-from bot.menu import MenuCb
+from bot.keyboards import Id, button, markup, pairs
+from bot.menu import MenuCb, home_row
+from bot.screens import close_keyboard, replace
 from bot.text import h
 from handlers.views.inquiries import stations_markup, thread_text
 from models import Deputy, Station
 from services import deputy_codes, directory, inquiries, meetings
 from services.auth import Actor
-from services.errors import NotFound
-from services.i18n import N_, _
+from services.errors import InvalidInput, NotFound
+from services.i18n import N_, _, current_locale
 from services.inquiries import Draft, Rules
 
 router = Router(name="contact")
@@ -42,21 +44,34 @@ menu.register("my_threads", N_("My messages to deputies"), "suggest", ("resident
 
 class CardCb(CallbackData, prefix="dc"):
     action: str  # card | write | book | slot | propose
-    deputy_id: int
-    slot_id: int = 0
+    deputy_id: Id
+    slot_id: Id = 0
 
 
 class StationPickCb(CallbackData, prefix="dcs"):
-    station_id: int
+    station_id: Id
 
 
 class StationPageCb(CallbackData, prefix="dcp"):
-    page: int
+    page: Id
 
 
 class ThreadCb(CallbackData, prefix=inquiries.THREAD_PREFIX):
-    action: str  # view | reply | phone
-    inquiry_id: int
+    action: str  # view | reply | phone | rate
+    inquiry_id: Id
+
+
+class RateCb(CallbackData, prefix="dcr"):
+    inquiry_id: Id
+    verdict: str  # resolved | partly | not_resolved | "" (no comment)
+
+
+class DayCb(CallbackData, prefix="dcd"):
+    """A day picked for a meeting (its proleptic ordinal), then a time (minutes after midnight)."""
+
+    deputy_id: Id
+    day: Id = 0  # 0: back to the days
+    minute: Id = -1  # -1: no time yet
 
 
 class StepCb(CallbackData, prefix="dcf"):
@@ -77,6 +92,7 @@ class MeetingForm(StatesGroup):
 class ThreadForm(StatesGroup):
     reply = State()
     phone = State()
+    rating_comment = State()
 
 
 def _rules(ctx: AppContext) -> Rules:
@@ -98,7 +114,7 @@ async def scan(message: Message, command: CommandObject, session: AsyncSession, 
             lines.append(_("The deputies of {station} can be reached here: {link}", station=h(station.name),
                            link=ctx.deep_link(payload)))
         await message.answer("\n\n".join(lines),
-                             reply_markup=markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))]))
+                             reply_markup=markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))], home_row()))
     elif found.deputy is not None:
         await _show_card(message, session, ctx, found.deputy.id)
     else:
@@ -117,14 +133,21 @@ async def _show_card(message: Message, session: AsyncSession, ctx: AppContext, d
         lines.append(_("New deputy: no answers on record yet."))
     else:
         share = round(card.promptness.in_time_share * 100)
+        median_days = card.promptness.median_days
         lines.append(_("Answered in time over the last 12 months: {share}%.", share=share)
-                     + (" " + _("Median time to answer: {days} days.", days=f"{card.promptness.median_days:g}")
-                        if card.promptness.median_days is not None else ""))
+                     + ("" if median_days is None else " " + (
+                         _("Median time to answer: the same day.") if median_days < 1
+                         else _("Median time to answer: {days} days.", days=f"{median_days:g}"))))
+    if not card.on_bot:
+        lines.append(_("This deputy has not joined the bot yet. Until they do, the liaison staff of {station} read "
+                       "and answer what you write to them, within the same time.",
+                       station=h(card.station.name) if card.station else _("the congress office")))
     lines.append(_("You can write to this deputy or ask to meet them. The deputy will not see your Telegram "
                    "name or account."))
     await message.answer("\n".join(lines), reply_markup=markup(
-        [button(_("Write an opinion"), CardCb(action="write", deputy_id=deputy.id))],
+        [button(_("Write to this deputy"), CardCb(action="write", deputy_id=deputy.id))],
         [button(_("Book a meeting"), CardCb(action="book", deputy_id=deputy.id))],
+        [button(_("Find another deputy"), MenuCb(key="find_deputy"))], home_row(),
     ))
 
 
@@ -132,11 +155,12 @@ async def _show_station(message: Message, session: AsyncSession, station_id: int
     deputies = await directory.deputies(session, station_id)
     station = await session.get(Station, station_id)
     if not deputies:
-        await message.answer(_("No deputy of {station} can be reached through the bot yet.", station=h(station.name)))
+        await message.answer(_("No deputy of {station} can be reached through the bot yet.", station=h(station.name)),
+                             reply_markup=markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))], home_row()))
         return
     await message.answer(_("Deputies of {station}. Whom would you like to contact?", station=h(station.name)),
                          reply_markup=markup(*([button(d.name, CardCb(action="card", deputy_id=d.id))]
-                                               for d in deputies[:90])))
+                                               for d in deputies[:90]), home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "find_deputy"))
@@ -145,13 +169,14 @@ async def find_deputy(query: CallbackQuery, session: AsyncSession, state: FSMCon
     await query.answer()
     stations = await directory.stations(session)
     if not stations:
-        await query.message.answer(_("No liaison station has been set up yet."))
+        await query.message.answer(_("No liaison station has been set up yet."), reply_markup=markup(home_row()))
         return
     await query.message.answer(_("Choose your liaison station:"), reply_markup=_stations_markup(stations, 0))
 
 
 def _stations_markup(stations: list[Station], page: int) -> InlineKeyboardMarkup:
-    return stations_markup(stations, page, lambda s: StationPickCb(station_id=s.id), lambda n: StationPageCb(page=n))
+    return stations_markup(stations, page, lambda s: StationPickCb(station_id=s.id), lambda n: StationPageCb(page=n),
+                           home_row())
 
 
 @router.callback_query(StationPageCb.filter())
@@ -250,11 +275,21 @@ async def _submit_opinion(message: Message, session: AsyncSession, actor: Actor,
         ctx.now(), _rules(ctx))
     await state.clear()
     inquiry = receipt.inquiry
-    await message.answer(
-        _("Sent to deputy {deputy}. Your tracking number is {number}; an answer is due by {due}. The answer will "
-          "arrive in this chat.", deputy=h(receipt.deputy.name), number=inquiry.number,
-          due=inquiry.due_on.isoformat()),
-        reply_markup=_thread_markup(inquiry.id))
+    lines = [_("Sent to deputy {deputy}. Your tracking number is {number}; an answer is due by {due}. The answer "
+               "will arrive in this chat.", deputy=h(receipt.deputy.name), number=inquiry.number,
+               due=inquiry.due_on.isoformat())]
+    await message.answer("\n\n".join(lines + _handled_by(receipt)), reply_markup=_thread_markup(inquiry.id))
+
+
+def _handled_by(receipt: inquiries.Receipt) -> list[str]:
+    """Honestly, who reads it: while the deputy is not on the bot, the station's liaison staff."""
+    if not receipt.by_staff:
+        return []
+    return [_("Deputy {deputy} has not joined the bot yet, so the liaison staff of {station} are handling your "
+              "message until they do. If it is still unanswered on {due}, the congress office takes it over and "
+              "answers you by {office_due}.", deputy=h(receipt.deputy.name),
+              station=h(receipt.station.name) if receipt.station else _("the congress office"),
+              due=receipt.inquiry.due_on.isoformat(), office_due=receipt.inquiry.office_due_on.isoformat())]
 
 
 def _thread_markup(inquiry_id: int) -> InlineKeyboardMarkup:
@@ -273,7 +308,7 @@ async def start_meeting(query: CallbackQuery, callback_data: CardCb, session: As
     await state.clear()
     await query.answer()
     if not slots:
-        await _ask_time(query.message, state, deputy)
+        await _ask_time(query.message, state, deputy, ctx)
         return
     rules = _rules(ctx)
     await query.message.answer(
@@ -284,27 +319,78 @@ async def start_meeting(query: CallbackQuery, callback_data: CardCb, session: As
             [button(_("Propose another time"), CardCb(action="propose", deputy_id=deputy.id))]))
 
 
-async def _ask_time(message: Message, state: FSMContext, deputy: Deputy) -> None:
+def _days_screen(deputy: Deputy, ctx: AppContext) -> tuple[str, InlineKeyboardMarkup]:
+    rules, now = _rules(ctx), ctx.now()
+    days = [button(format_date(day, "EEE M/d", locale=current_locale()),
+                   DayCb(deputy_id=deputy.id, day=day.toordinal())) for day in meetings.days_offered(rules, now)]
+    text = _("When would you like to meet deputy {deputy}? Choose a day, or write the date and time.",
+             deputy=h(deputy.name)) + "\n" + meetings.time_hint(rules, now)
+    return text, markup(*pairs(days))
+
+
+async def _ask_time(message: Message, state: FSMContext, deputy: Deputy, ctx: AppContext) -> None:
     await enter_form(state, MeetingForm.time, deputy_id=deputy.id)
-    await message.answer(_("When would you like to meet deputy {deputy}? Write the date and time, like "
-                           "2026-03-05 14:00.", deputy=h(deputy.name)))
+    text, keyboard = _days_screen(deputy, ctx)
+    await message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(CardCb.filter(F.action == "propose"))
-async def propose_time(query: CallbackQuery, callback_data: CardCb, session: AsyncSession,
+async def propose_time(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, ctx: AppContext,
                        state: FSMContext) -> None:
     deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
-    await query.answer()
-    await _ask_time(query.message, state, deputy)
+    await close_keyboard(query)
+    await _ask_time(query.message, state, deputy, ctx)
+
+
+@router.callback_query(MeetingForm.time, DayCb.filter(F.minute == -1))
+async def pick_day(query: CallbackQuery, callback_data: DayCb, session: AsyncSession, ctx: AppContext,
+                   state: FSMContext) -> None:
+    """A day pressed: its times, in place of the days (and back); a typed time still works."""
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    await state.update_data(day=callback_data.day)
+    if not callback_data.day:
+        await replace(query, *_days_screen(deputy, ctx))
+        return
+    day = date.fromordinal(max(callback_data.day, 1))
+    hours = meetings.hours_offered(day, _rules(ctx), ctx.now())
+    times = [button(f"{hour}:00", DayCb(deputy_id=deputy.id, day=callback_data.day, minute=hour * 60))
+             for hour in hours]
+    await replace(query, _("Meeting deputy {deputy} on {day}: choose a time, or write one (like 15:30).",
+                           deputy=h(deputy.name), day=format_date(day, "EEE M/d", locale=current_locale()))
+                  if hours else _("No time is left on that day. Please choose another day."),
+                  markup(*pairs(times), [button(_("‹ Other days"), DayCb(deputy_id=deputy.id))]))
+
+
+@router.callback_query(MeetingForm.time, DayCb.filter(F.minute >= 0))
+async def pick_hour(query: CallbackQuery, callback_data: DayCb, session: AsyncSession, ctx: AppContext,
+                    state: FSMContext) -> None:
+    deputy = await inquiries.reachable_deputy(session, callback_data.deputy_id)
+    rules = _rules(ctx)
+    when = meetings.picked_time(date.fromordinal(max(callback_data.day, 1)), callback_data.minute, rules, ctx.now())
+    await _time_chosen(query.message, state, when, deputy_id=deputy.id)
+    await replace(query, _("Meeting time: {when}", when=rules.local(when)))
+    await _ask_topic(query.message)
+
+
+async def _time_chosen(message: Message, state: FSMContext, when: datetime, **data: object) -> None:
+    await state.update_data(proposed_at=when.isoformat(), slot_id=None, **data)
+    await state.set_state(MeetingForm.topic)
 
 
 @router.message(MeetingForm.time, TYPED)
 async def meeting_time(message: Message, ctx: AppContext, state: FSMContext) -> None:
     if await split_text(message, state, meetings.WHEN_MAX):
         return
-    when, _rest = meetings.parse_when(message.text, _rules(ctx), ctx.now())
-    await state.update_data(proposed_at=when.isoformat(), slot_id=None)
-    await state.set_state(MeetingForm.topic)
+    day = (await state.get_data()).get("day")
+    rules, now = _rules(ctx), ctx.now()
+    try:
+        when, _rest = meetings.parse_when(message.text, rules, now)
+    except InvalidInput:
+        if not day:
+            raise
+        # After a day was picked, a time alone ("15:30", "下午3点") is read on that day.
+        when, _rest = meetings.parse_when(f"{date.fromordinal(day).isoformat()} {message.text}", rules, now)
+    await _time_chosen(message, state, when)
     await _ask_topic(message)
 
 
@@ -345,11 +431,12 @@ async def _submit_meeting(message: Message, session: AsyncSession, actor: Actor,
                                      slot_id=data.get("slot_id"), proposed_at=proposed, topic=topic)
     await state.clear()
     inquiry = receipt.inquiry
-    await message.answer(
-        _("Your meeting request {number} for {when} was sent to deputy {deputy}. The deputy will confirm it, decline "
-          "it or propose another time by {due}.", number=inquiry.number, when=rules.local(inquiry.meeting_at),
-          deputy=h(receipt.deputy.name), due=inquiry.due_on.isoformat()),
-        reply_markup=_thread_markup(inquiry.id))
+    lines = [_("Your meeting request {number} for {when} was sent to deputy {deputy}. The deputy will confirm it, "
+               "decline it or propose another time by {due}.", number=inquiry.number,
+               when=rules.local(inquiry.meeting_at), deputy=h(receipt.deputy.name), due=inquiry.due_on.isoformat()),
+             meetings.place_line(inquiry)]
+    await message.answer("\n\n".join(filter(None, lines + _handled_by(receipt))),
+                         reply_markup=_thread_markup(inquiry.id))
 
 
 # --- my threads, replies, phone ----------------------------------------------------------------
@@ -366,7 +453,7 @@ async def my_threads(query: CallbackQuery, session: AsyncSession, actor: Actor, 
         return
     await query.message.answer(_("Your messages to deputies, newest first:"), reply_markup=markup(
         *([button(f"{inquiry.number} · {deputy.name} · {inquiries.status_label(inquiry)}",
-                  ThreadCb(action="view", inquiry_id=inquiry.id))] for inquiry, deputy in rows)))
+                  ThreadCb(action="view", inquiry_id=inquiry.id))] for inquiry, deputy in rows), home_row()))
 
 
 @router.callback_query(ThreadCb.filter(F.action == "view"))
@@ -377,8 +464,61 @@ async def view_thread(query: CallbackQuery, callback_data: ThreadCb, session: As
     await query.answer()
     await query.message.answer(thread_text(view, _rules(ctx), "resident"), reply_markup=markup(
         [button(_("Reply"), ThreadCb(action="reply", inquiry_id=inquiry.id))],
+        [button(_(label), ThreadCb(action="rate", inquiry_id=inquiry.id))
+         for label, _data in inquiries.rate_buttons(inquiry)] if inquiry.status in inquiries.RATEABLE else [],
         [] if inquiry.shared_phone else [button(_("Share my phone number with the deputy"),
-                                                ThreadCb(action="phone", inquiry_id=inquiry.id))]))
+                                                ThreadCb(action="phone", inquiry_id=inquiry.id))],
+        [button(_("« My messages to deputies"), MenuCb(key="my_threads"))]))
+
+
+# --- rating an answer --------------------------------------------------------------------------
+
+
+@router.callback_query(ThreadCb.filter(F.action == "rate"))
+async def ask_rating(query: CallbackQuery, callback_data: ThreadCb, session: AsyncSession, actor: Actor) -> None:
+    inquiry = await inquiries.resident_inquiry(session, actor, callback_data.inquiry_id)
+    if inquiry.rating:
+        await query.answer(_("You have already rated this answer. Thank you."), show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer(
+        _("Did the answer to {number} solve the matter?", number=inquiry.number),
+        reply_markup=markup(*([button(_(label), RateCb(inquiry_id=inquiry.id, verdict=key))]
+                              for key, label in inquiries.RATINGS.items())))
+
+
+@router.callback_query(RateCb.filter(F.verdict != ""))
+async def rated(query: CallbackQuery, callback_data: RateCb, session: AsyncSession, actor: Actor, ctx: AppContext,
+                state: FSMContext) -> None:
+    inquiry = await inquiries.rate(session, actor, callback_data.inquiry_id, callback_data.verdict, ctx.now())
+    await enter_form(state, ThreadForm.rating_comment, inquiry_id=inquiry.id, prompt_id=query.message.message_id)
+    await replace(query, _("Thank you. Your rating of {number}: {rating}.", number=inquiry.number,
+                           rating=inquiries.rating_label(inquiry.rating)) + "\n\n"
+                  + _("If you like, write a comment in one message (up to {max} characters), or press No comment.",
+                      max=inquiries.NOTE_MAX),
+                  markup([button(_("No comment"), RateCb(inquiry_id=inquiry.id, verdict=""))]))
+
+
+@router.callback_query(RateCb.filter(F.verdict == ""))
+async def no_rating_comment(query: CallbackQuery, callback_data: RateCb, session: AsyncSession, actor: Actor,
+                            state: FSMContext) -> None:
+    await inquiries.resident_inquiry(session, actor, callback_data.inquiry_id)
+    await state.clear()
+    await close_keyboard(query)
+    await query.message.answer(_("Thank you for your rating."), reply_markup=menu.back_to_menu_markup())
+
+
+@router.message(ThreadForm.rating_comment, TYPED)
+async def rating_comment(message: Message, session: AsyncSession, actor: Actor, state: FSMContext) -> None:
+    if await split_text(message, state, inquiries.NOTE_MAX):
+        return
+    data = await state.get_data()
+    await inquiries.comment_rating(session, actor, data["inquiry_id"], message.text)
+    await state.clear()
+    with contextlib.suppress(TelegramBadRequest):  # the form moved on: its No comment button goes
+        await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=data["prompt_id"])
+    await message.answer(_("Thank you: your comment was passed on with your rating."),
+                         reply_markup=menu.back_to_menu_markup())
 
 
 @router.callback_query(ThreadCb.filter(F.action.in_({"reply", "phone"})))
@@ -436,13 +576,15 @@ HINTS = {
     OpinionForm.text.state: N_("Please write your opinion as text. You can add photos in the next step."),
     OpinionForm.photos.state: N_("Send a photo, or press Continue."),
     OpinionForm.location.state: N_("Send a location, or press Send without location."),
-    MeetingForm.time.state: meetings.HINT,
     MeetingForm.topic.state: N_("Write a short line about the topic, or press Skip."),
     ThreadForm.reply.state: N_("Please write your reply as text."),
     ThreadForm.phone.state: N_("Press Share my phone number below, or Do not share."),
+    ThreadForm.rating_comment.state: N_("Please write your comment as text, or press No comment."),
 }
 
 
-@router.message(StateFilter(*HINTS), NOT_COMMAND)
-async def form_hint(message: Message, state: FSMContext) -> None:
-    await message.answer(_(HINTS[await state.get_state()]) + "\n" + _("Send /cancel to stop."))
+@router.message(StateFilter(*HINTS, MeetingForm.time), NOT_COMMAND)
+async def form_hint(message: Message, state: FSMContext, ctx: AppContext) -> None:
+    form = await state.get_state()
+    hint = meetings.time_hint(_rules(ctx), ctx.now()) if form == MeetingForm.time.state else _(HINTS[form])
+    await message.answer(hint + "\n" + _("Send /cancel to stop."))

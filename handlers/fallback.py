@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.menu import back_to_menu_markup
 from bot.text import MESSAGE_LIMIT
-from services.i18n import _
+from services.i18n import _, locale_from_telegram, locale_known, set_locale
 
 router = Router(name="fallback")
 log = logging.getLogger(__name__)
@@ -25,6 +25,9 @@ async def unexpected_error(event: ErrorEvent) -> None:
     """Log it with the update id; tell the person, in their language, that nothing went through."""
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     update = event.update
+    person = getattr(update.event, "from_user", None)
+    if not locale_known() and person is not None:  # it failed before the stored language was read
+        set_locale(locale_from_telegram(person.language_code))
     text = _("Something went wrong on our side and nothing was saved. Please try again in a moment.")
     try:
         if update.callback_query is not None:
@@ -33,6 +36,18 @@ async def unexpected_error(event: ErrorEvent) -> None:
             await update.message.answer(text)
     except TelegramAPIError:  # the apology itself could not go out; the log has the error
         pass
+
+
+@router.edited_message()
+async def edited(message: Message, state: FSMContext) -> None:
+    """Telegram tells the bot when a message is edited; the first version was already taken."""
+    if await state.get_state() is not None:
+        await message.answer(_("I took your message as you first sent it; I do not read edits. To change an "
+                               "answer, use the edit buttons on the summary before sending, or send /cancel "
+                               "and start again."))
+        return
+    await message.answer(_("I took your message as you first sent it; I do not read edits. "
+                           "Send the corrected text as a new message."), reply_markup=back_to_menu_markup())
 
 
 @router.callback_query()

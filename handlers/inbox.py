@@ -14,17 +14,17 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, split_text
-from bot.keyboards import Row, button, markup
-from bot.menu import MenuCb
+from bot.keyboards import Id, Row, button, markup
+from bot.menu import MenuCb, home_row
+from bot.screens import close_keyboard
 from bot.text import clip, h
-from handlers.views.inquiries import thread_text
-from models.contact import Inquiry, InquiryKind, InquiryStatus
+from handlers.views.inquiries import InboxCb, actions_markup, thread_text
 from services import contact_stats, inquiries, meetings
 from services.auth import Actor
 from services.calendar import days_left
@@ -36,19 +36,14 @@ router = Router(name="inbox")
 menu.register("inbox", N_("My inbox"), "office", ("deputy",), order=5)
 menu.register("reception", N_("Reception hours and slots"), "office", ("deputy",), order=6)
 
-class InboxCb(CallbackData, prefix=inquiries.INBOX_PREFIX):
-    action: str  # open | reply | resolve | refer | accept | decline | move
-    inquiry_id: int
-
-
 class ReferCb(CallbackData, prefix="ibr"):
-    inquiry_id: int
+    inquiry_id: Id
     platform: str
 
 
 class ReceptionCb(CallbackData, prefix="ibs"):
     action: str  # hours | add | remove
-    slot_id: int = 0
+    slot_id: Id = 0
 
 
 class InboxForm(StatesGroup):
@@ -58,6 +53,19 @@ class InboxForm(StatesGroup):
     move = State()
     hours = State()
     slot = State()
+    place = State()
+    cancel = State()
+
+
+# The forms of one typed answer about an inquiry, and the longest answer each takes.
+TEXT_LIMITS = {
+    InboxForm.reply.state: inquiries.TEXT_MAX,
+    InboxForm.decline.state: inquiries.NOTE_MAX,
+    InboxForm.move.state: meetings.WHEN_MAX,
+    InboxForm.place.state: meetings.PLACE_MAX,
+    InboxForm.cancel.state: inquiries.NOTE_MAX,
+}
+TEXT_FORMS = (InboxForm.reply, InboxForm.decline, InboxForm.move, InboxForm.place, InboxForm.cancel)
 
 
 def _inbox_row() -> Row:
@@ -87,21 +95,8 @@ async def show_inbox(query: CallbackQuery, session: AsyncSession, actor: Actor, 
         state_text = _when_due(ctx, item.due_at) if item.due_at else inquiries.status_label(inquiry)
         rows.append([button(f"{inquiry.number} · {inquiries.resident_name(inquiry)} · {state_text}",
                             InboxCb(action="open", inquiry_id=inquiry.id))])
-    await query.message.answer(_("Messages from residents, the most urgent first:"), reply_markup=markup(*rows))
-
-
-def _actions(inquiry: Inquiry) -> InlineKeyboardMarkup:
-    def act(label: str, action: str) -> InlineKeyboardButton:
-        return button(label, InboxCb(action=action, inquiry_id=inquiry.id))
-
-    rows = [[act(_("Reply"), "reply")]]
-    if inquiry.kind == InquiryKind.meeting and inquiry.status in meetings.MEETING_PENDING:
-        rows.append([act(_("Accept"), "accept"), act(_("Decline"), "decline"), act(_("Move"), "move")])
-    if inquiry.status not in (InquiryStatus.referred, InquiryStatus.declined):
-        rows.append([act(_("Refer to a platform"), "refer")])
-    if inquiry.status != InquiryStatus.resolved:
-        rows.append([act(_("Mark resolved"), "resolve")])
-    return markup(*rows, _inbox_row())
+    await query.message.answer(_("Messages from residents, the most urgent first:"),
+                               reply_markup=markup(*rows, home_row()))
 
 
 @router.callback_query(InboxCb.filter(F.action == "open"))
@@ -113,7 +108,8 @@ async def open_from_inbox(query: CallbackQuery, callback_data: InboxCb, session:
     await query.answer()
     for file_id in inquiry.photos:
         await query.message.answer_photo(file_id)
-    await query.message.answer(thread_text(view, Rules.of(ctx.settings), "deputy"), reply_markup=_actions(inquiry))
+    await query.message.answer(thread_text(view, Rules.of(ctx.settings), "deputy"),
+                               reply_markup=actions_markup(inquiry, ctx.now(), _inbox_row()))
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -122,20 +118,29 @@ PROMPTS = {
     "reply": (InboxForm.reply, N_("Write your answer to {resident}. The bot passes it on without revealing who "
                                   "either of you is on Telegram.")),
     "decline": (InboxForm.decline, N_("Why can you not meet {resident}? Write a short reason; it is passed on.")),
-    "move": (InboxForm.move, N_("Write the new date and time for the meeting with {resident}, like 2026-03-05 14:00.")),
+    "move": (InboxForm.move, N_("Write the new date and time for the meeting with {resident}, for example {iso} or "
+                                "tomorrow {hour}:00.")),
+    "place": (InboxForm.place, N_("Where will you meet {resident}? Write the place (up to {max} characters); the "
+                                  "resident is told.")),
+    "cancel": (InboxForm.cancel, N_("Why is the meeting with {resident} cancelled, or why did it not take place? "
+                                    "Write a short reason; it is passed on.")),
 }
 
 
 @router.callback_query(InboxCb.filter(F.action.in_(PROMPTS)))
 async def ask_text(query: CallbackQuery, callback_data: InboxCb, session: AsyncSession, actor: Actor,
-                   state: FSMContext) -> None:
-    inquiry = await inquiries.deputy_inquiry(session, actor, callback_data.inquiry_id)
+                   ctx: AppContext, state: FSMContext) -> None:
+    if callback_data.action in meetings.ACTIONS:  # refused now, not after the answer is typed
+        inquiry = (await meetings.check(session, actor, callback_data.inquiry_id, callback_data.action)).inquiry
+    else:
+        inquiry = (await inquiries.handled_inquiry(session, actor, callback_data.inquiry_id)).inquiry
     form_state, prompt = PROMPTS[callback_data.action]
-    text = _(prompt, resident=inquiries.resident_name(inquiry)) + "\n" + _("Send /cancel to stop.")
+    text = _(prompt, resident=inquiries.resident_name(inquiry), max=meetings.PLACE_MAX,
+             **meetings.example(Rules.of(ctx.settings), ctx.now())) + "\n" + _("Send /cancel to stop.")
     await ask(query, state, form_state, text, inquiry_id=inquiry.id)
 
 
-@router.message(StateFilter(InboxForm.reply, InboxForm.decline, InboxForm.move), TYPED)
+@router.message(StateFilter(*TEXT_FORMS), TYPED)
 async def send_text(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
                     state: FSMContext) -> None:
     inquiry_id, form = (await state.get_data())["inquiry_id"], await state.get_state()
@@ -147,23 +152,27 @@ async def send_text(message: Message, session: AsyncSession, actor: Actor, ctx: 
     elif form == InboxForm.decline.state:
         await meetings.decline(session, actor, inquiry_id, message.text, ctx.now())
         done = _("The meeting was declined; the resident has been told why.")
+    elif form == InboxForm.cancel.state:
+        await meetings.cancel(session, actor, inquiry_id, message.text, ctx.now())
+        done = _("The meeting was cancelled; the resident has been told why.")
+    elif form == InboxForm.place.state:
+        inquiry = await meetings.set_place(session, actor, inquiry_id, message.text, ctx.now(), Rules.of(ctx.settings))
+        done = _("The place of the meeting is now: {place}. The resident has been told.", place=h(inquiry.meeting_place))
     else:
         rules = Rules.of(ctx.settings)
         inquiry = await meetings.move(session, actor, inquiry_id, message.text, ctx.now(), rules)
         done = _("The meeting was moved to {when}; the resident has been told.", when=rules.local(inquiry.meeting_at))
-    await _done(message, state, done)
+    await _done(message, state, actor, done)
 
 
-TEXT_LIMITS = {
-    InboxForm.reply.state: inquiries.TEXT_MAX,
-    InboxForm.decline.state: inquiries.NOTE_MAX,
-    InboxForm.move.state: meetings.WHEN_MAX,
-}
-
-
-async def _done(message: Message, state: FSMContext, text: str) -> None:
+async def _done(message: Message, state: FSMContext, actor: Actor, text: str) -> None:
     await state.clear()
-    await message.answer(text, reply_markup=markup(_inbox_row()))
+    await message.answer(text, reply_markup=markup(_back_row(actor)))
+
+
+def _back_row(actor: Actor) -> Row:
+    """A deputy goes back to the inbox; staff acting for a deputy not on the bot, to the menu."""
+    return _inbox_row() if actor.deputy_id is not None else menu.home_row()
 
 
 @router.callback_query(InboxCb.filter(F.action == "accept"))
@@ -173,7 +182,16 @@ async def accept_meeting(query: CallbackQuery, callback_data: InboxCb, session: 
     inquiry = await meetings.accept(session, actor, callback_data.inquiry_id, ctx.now(), rules)
     await query.answer()
     await query.message.answer(_("Meeting on {when} confirmed; the resident has been told.",
-                                 when=rules.local(inquiry.meeting_at)))
+                                 when=rules.local(inquiry.meeting_at)), reply_markup=markup(_back_row(actor)))
+
+
+@router.callback_query(InboxCb.filter(F.action == "held"))
+async def meeting_held(query: CallbackQuery, callback_data: InboxCb, session: AsyncSession, actor: Actor,
+                       ctx: AppContext) -> None:
+    inquiry = await meetings.mark_held(session, actor, callback_data.inquiry_id, ctx.now(), Rules.of(ctx.settings))
+    await close_keyboard(query)
+    await query.message.answer(_("{number}: the meeting is recorded as held.", number=inquiry.number),
+                               reply_markup=markup(_back_row(actor)))
 
 
 @router.callback_query(InboxCb.filter(F.action == "resolve"))
@@ -187,7 +205,7 @@ async def resolve(query: CallbackQuery, callback_data: InboxCb, session: AsyncSe
 @router.callback_query(InboxCb.filter(F.action == "refer"))
 async def choose_platform(query: CallbackQuery, callback_data: InboxCb, session: AsyncSession,
                           actor: Actor) -> None:
-    inquiry = await inquiries.deputy_inquiry(session, actor, callback_data.inquiry_id)
+    inquiry = (await inquiries.handled_inquiry(session, actor, callback_data.inquiry_id)).inquiry
     await query.answer()
     await query.message.answer(
         _("Which of the four platforms should handle {number}?", number=inquiry.number),
@@ -198,7 +216,7 @@ async def choose_platform(query: CallbackQuery, callback_data: InboxCb, session:
 @router.callback_query(ReferCb.filter())
 async def ask_referral_note(query: CallbackQuery, callback_data: ReferCb, session: AsyncSession, actor: Actor,
                             state: FSMContext) -> None:
-    inquiry = await inquiries.deputy_inquiry(session, actor, callback_data.inquiry_id)
+    inquiry = (await inquiries.handled_inquiry(session, actor, callback_data.inquiry_id)).inquiry
     if callback_data.platform not in inquiries.PLATFORMS:
         raise InvalidInput()
     await ask(query, state, InboxForm.refer_note,
@@ -214,7 +232,7 @@ async def send_referral(message: Message, session: AsyncSession, actor: Actor, c
         return
     data = await state.get_data()
     inquiry = await inquiries.refer(session, actor, data["inquiry_id"], data["platform"], message.text, ctx.now())
-    await _done(message, state, _("{number} was referred to the {platform} platform; the resident has been told.",
+    await _done(message, state, actor, _("{number} was referred to the {platform} platform; the resident has been told.",
                                   number=inquiry.number, platform=inquiries.platform_label(inquiry.referral_platform)))
 
 
@@ -225,8 +243,8 @@ async def send_referral(message: Message, session: AsyncSession, actor: Actor, c
 async def show_reception(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
                          state: FSMContext) -> None:
     await state.clear()
+    await _reception(query.message, session, actor, ctx)  # refused on the button to anyone but a deputy
     await query.answer()
-    await _reception(query.message, session, actor, ctx)
 
 
 async def _reception(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext) -> None:
@@ -247,14 +265,16 @@ async def _reception(message: Message, session: AsyncSession, actor: Actor, ctx:
 
 
 @router.callback_query(ReceptionCb.filter(F.action.in_({"hours", "add"})))
-async def ask_reception(query: CallbackQuery, callback_data: ReceptionCb, actor: Actor, state: FSMContext) -> None:
+async def ask_reception(query: CallbackQuery, callback_data: ReceptionCb, actor: Actor, ctx: AppContext,
+                        state: FSMContext) -> None:
     if actor.deputy_id is None:
         raise PermissionDenied()
     hours = callback_data.action == "hours"
     await ask(query, state, InboxForm.hours if hours else InboxForm.slot,
               _("Write your reception hours as residents should read them, e.g. every Wednesday 9:00-11:30 at the "
                 "station.") if hours else
-              _("Write the date and time of the slot, and the place if you like: 2026-03-05 14:00 Station hall."))
+              _("Write the date and time of the slot, and the place if you like, e.g. {iso} Station hall.",
+                **meetings.example(Rules.of(ctx.settings), ctx.now())))
 
 
 @router.message(InboxForm.hours, TYPED)
@@ -289,12 +309,15 @@ HINTS = {
     InboxForm.reply.state: N_("Please write your answer as text."),
     InboxForm.refer_note.state: N_("Please write the note as text."),
     InboxForm.decline.state: N_("Please write the reason as text."),
-    InboxForm.move.state: meetings.HINT,
+    InboxForm.place.state: N_("Please write the place as text."),
+    InboxForm.cancel.state: N_("Please write the reason as text."),
     InboxForm.hours.state: N_("Please write the reception hours as text."),
-    InboxForm.slot.state: meetings.HINT,
 }
+TIME_FORMS = (InboxForm.move.state, InboxForm.slot.state)  # answered with an example from the coming week
 
 
-@router.message(StateFilter(*HINTS), NOT_COMMAND)
-async def form_hint(message: Message, state: FSMContext) -> None:
-    await message.answer(_(HINTS[await state.get_state()]) + "\n" + _("Send /cancel to stop."))
+@router.message(StateFilter(*HINTS, *TIME_FORMS), NOT_COMMAND)
+async def form_hint(message: Message, state: FSMContext, ctx: AppContext) -> None:
+    form = await state.get_state()
+    hint = meetings.time_hint(Rules.of(ctx.settings), ctx.now()) if form in TIME_FORMS else _(HINTS[form])
+    await message.answer(hint + "\n" + _("Send /cancel to stop."))

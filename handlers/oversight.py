@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, split_text
-from bot.keyboards import button, markup
+from bot.keyboards import Id, button, markup
 from bot.menu import MenuCb, home_row
 from bot.text import CAPTION_LIMIT, clip, h
-from handlers.views.inquiries import stations_markup, thread_text
+from handlers.views.inquiries import actions_markup, stations_markup, thread_text
 from models import Role, Station
 from services import contact_stats, deputy_codes, directory, inquiries
 from services.auth import Actor, require
@@ -47,28 +47,28 @@ class StatsCb(CallbackData, prefix="ovs"):
 
 class StaffInquiryCb(CallbackData, prefix=inquiries.OVERSIGHT_PREFIX):
     action: str  # open | find | reassign
-    inquiry_id: int = 0
+    inquiry_id: Id = 0
 
 
 class ReassignCb(CallbackData, prefix="ovr"):
-    inquiry_id: int
-    station_id: int = 0
-    deputy_id: int = 0
+    inquiry_id: Id
+    station_id: Id = 0
+    deputy_id: Id = 0
 
 
 class ReassignPageCb(CallbackData, prefix="ovrp"):
-    inquiry_id: int
-    page: int
+    inquiry_id: Id
+    page: Id
 
 
 class QrPageCb(CallbackData, prefix="ovqp"):
-    page: int
+    page: Id
 
 
 class QrCb(CallbackData, prefix="ovq"):
     action: str  # station | posters | ask_new | new | ask_revoke | revoke
-    station_id: int = 0
-    deputy_id: int = 0
+    station_id: Id = 0
+    deputy_id: Id = 0
 
 
 class FindForm(StatesGroup):
@@ -109,7 +109,7 @@ async def find_by_number(message: Message, session: AsyncSession, actor: Actor, 
         return
     inquiry = await inquiries.find(session, actor, message.text)
     await state.clear()
-    await _show_inquiry(message, session, actor, ctx, inquiry.id)
+    await _show_thread(message, ctx, await inquiries.thread(session, actor, inquiry.id))
 
 
 @router.message(StateFilter(FindForm.number), NOT_COMMAND)
@@ -121,15 +121,18 @@ async def number_hint(message: Message) -> None:
 async def open_for_staff(query: CallbackQuery, callback_data: StaffInquiryCb, session: AsyncSession, actor: Actor,
                          ctx: AppContext) -> None:
     require(actor, Role.staff)
+    view = await inquiries.thread(session, actor, callback_data.inquiry_id)
     await query.answer()
-    await _show_inquiry(query.message, session, actor, ctx, callback_data.inquiry_id)
+    await _show_thread(query.message, ctx, view)
 
 
-async def _show_inquiry(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext,
-                        inquiry_id: int) -> None:
-    view = await inquiries.thread(session, actor, inquiry_id)
-    await message.answer(thread_text(view, Rules.of(ctx.settings), "staff"), reply_markup=markup(
-        [button(_("Reassign to another deputy"), ReassignCb(inquiry_id=inquiry_id))]))
+async def _show_thread(message: Message, ctx: AppContext, view: inquiries.ThreadView) -> None:
+    """Staff read the thread and may reassign it; while its deputy is not on the bot they also answer it."""
+    inquiry = view.inquiry
+    reassign_row = [button(_("Reassign to another deputy"), ReassignCb(inquiry_id=inquiry.id))]
+    handling = not inquiries.on_bot(view.deputy) and inquiry.status in inquiries.ACTIVE
+    await message.answer(thread_text(view, Rules.of(ctx.settings), "staff"), reply_markup=(
+        actions_markup(inquiry, ctx.now(), reassign_row, home_row()) if handling else markup(reassign_row, home_row())))
 
 
 @router.callback_query(ReassignCb.filter(F.deputy_id != 0))
@@ -165,6 +168,7 @@ async def reassign_pick_station(query: CallbackQuery, callback_data: ReassignCb,
 async def reassign_station_page(query: CallbackQuery, callback_data: ReassignPageCb, session: AsyncSession,
                                 actor: Actor) -> None:
     require(actor, Role.staff)
+    await inquiries.thread(session, actor, callback_data.inquiry_id)  # only staff serving its station
     await query.answer()
     with contextlib.suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(
@@ -212,8 +216,10 @@ async def _stats(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx:
                                          caption=clip(title, CAPTION_LIMIT))
         return
     if wanted.output == "xlsx":
-        data = contact_stats.workbook([(_("Deputies"), _("Deputy"), await contact_stats.by_deputy(session, actor, now)),
-                                       (_("Stations"), _("Station"), await contact_stats.by_station(session, actor, now))])
+        data = contact_stats.workbook(
+            [(_("Deputies"), _("Deputy"), await contact_stats.by_deputy(session, actor, now)),
+             (_("Stations"), _("Station"), await contact_stats.by_station(session, actor, now))],
+            await inquiries.export_rows(session, actor, now, ctx.settings.tz))
         await query.message.answer_document(BufferedInputFile(data, f"deputy-statistics-{day}.xlsx"),
                                             caption=_("Deputy statistics, {day}", day=day))
         return
@@ -259,6 +265,7 @@ async def qr_station_page(query: CallbackQuery, callback_data: QrPageCb, session
 @router.callback_query(QrCb.filter(F.action == "station"))
 async def qr_station(query: CallbackQuery, callback_data: QrCb, session: AsyncSession, actor: Actor) -> None:
     require(actor, Role.staff)
+    await deputy_codes.check_manager(session, actor, station_id=callback_data.station_id)
     deputies = await directory.deputies(session, callback_data.station_id)
     station_id = callback_data.station_id
     await query.answer()
@@ -293,8 +300,10 @@ async def send_posters(query: CallbackQuery, callback_data: QrCb, session: Async
 
 
 @router.callback_query(QrCb.filter(F.action.in_({"ask_new", "ask_revoke"})))
-async def confirm_code_change(query: CallbackQuery, callback_data: QrCb, actor: Actor) -> None:
-    require(actor, Role.staff)
+async def confirm_code_change(query: CallbackQuery, callback_data: QrCb, session: AsyncSession,
+                              actor: Actor) -> None:
+    await deputy_codes.check_manager(session, actor, deputy_id=callback_data.deputy_id or None,
+                                     station_id=callback_data.station_id or None)
     renew = callback_data.action == "ask_new"
     await query.answer()
     await query.message.answer(

@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import commands, menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask
-from bot.keyboards import Row, button, markup, page_line, pager_row
+from bot.keyboards import Id, Row, UserId, button, markup, page_line, pager_row
 from bot.menu import MenuCb, home_row
 from bot.screens import replace
 from bot.text import clip, h
 from models import Deputy, Invite, Role, Station, User
 from services import directory, invites, people
-from services.auth import Actor, load_actor, require
+from services.auth import Actor, load_actor, require, require_whole_office
 from services.directory import Page
 from services.errors import InvalidInput
 from services.i18n import N_, _
@@ -45,29 +45,29 @@ T = TypeVar("T")
 class InviteCb(CallbackData, prefix="pi"):
     step: str  # roles | deputies | depts | newdept | make | open | revoke
     role: str = ""
-    id: int = 0
-    page: int = 0
+    id: Id = 0
+    page: Id = 0
 
 
 class StationCb(CallbackData, prefix="ps"):
     act: str  # list | open | add | skiparea | rename
-    id: int = 0
-    page: int = 0
+    id: Id = 0
+    page: Id = 0
 
 
 class DeputyCb(CallbackData, prefix="pd"):
     act: str  # list | filter | open | add | edit | clear | level | setlevel | station | setstation | active | import
-    id: int = 0
-    page: int = 0
-    station: int = 0  # the list's station filter (0: all), kept so "back" returns to it
+    id: Id = 0
+    page: Id = 0
+    station: Id = 0  # the list's station filter (0: all), kept so "back" returns to it
     value: str = ""
 
 
 class RoleCb(CallbackData, prefix="pr"):
     act: str  # list | open | ask | revoke
-    user: int = 0
+    user: UserId = 0
     role: str = ""
-    page: int = 0
+    page: Id = 0
 
 
 class StationForm(StatesGroup):
@@ -195,7 +195,7 @@ async def invite_pick_department(query: CallbackQuery, callback_data: InviteCb, 
 
 @router.callback_query(InviteCb.filter(F.step == "newdept"))
 async def invite_new_department(query: CallbackQuery, actor: Actor, state: FSMContext) -> None:
-    require(actor, Role.staff)
+    require_whole_office(actor)
     await ask(query, state, InviteForm.department,
               _("Send the name of the implementing department (for example, the county transport bureau)."))
 
@@ -302,7 +302,7 @@ async def station_open(query: CallbackQuery, callback_data: StationCb, session: 
 
 @router.callback_query(StationCb.filter(F.act == "add"))
 async def station_add(query: CallbackQuery, actor: Actor, state: FSMContext) -> None:
-    require(actor, Role.staff)
+    require_whole_office(actor)
     await ask(query, state, StationForm.name,
               _("Send the name of the new station (a deputy home, liaison station or studio)."))
 
@@ -338,7 +338,7 @@ async def add_station(session: AsyncSession, actor: Actor, state: FSMContext, ar
 @router.callback_query(StationCb.filter(F.act == "rename"))
 async def station_rename(query: CallbackQuery, callback_data: StationCb, session: AsyncSession, actor: Actor,
                          state: FSMContext) -> None:
-    station = await directory.get_station(session, actor, callback_data.id)
+    station = await directory.station_to_edit(session, actor, callback_data.id)
     await ask(query, state, StationForm.rename, _("Send the new name for {name}.", name=h(station.name)),
               station_id=station.id)
 

@@ -6,34 +6,32 @@ answer, the suggestion's author), so a forged button is refused there.
 """
 from __future__ import annotations
 
-import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
-from bot.keyboards import Row, button, markup, page_line, pager_row, pairs
+from bot.keyboards import Id, Row, button, markup, page_line, pager_row, pairs
 from bot.menu import MenuCb, home_row
 from bot.screens import close_keyboard, replace
-from bot.text import CAPTION_LIMIT, clip, h
-from handlers.views.suggestions import detail_lines, origin_line, place_line, station_name
+from bot.text import clip, h
+from handlers.views.suggestions import detail_lines, origin_line, place_line, send_media, station_name
 from models import Department, Role, Station
+from models.projects import PLAN_DEADLINE
 from models.suggestions import Candidate, Suggestion
-from services import candidates, directory, suggestion_export, suggestions
+from services import candidates, delivery, directory, projects, suggestion_export, suggestions
 from services.auth import Actor, require
 from services.i18n import N_, _
 from services.directory import Page
 from services.suggestions import ALL_STATUSES, OPEN_STATUSES, QueueFilter
 
-log = logging.getLogger(__name__)
 router = Router(name="pool")
 menu.register("queue", N_("Suggestion queue"), "decide", ("staff",), order=10)
 menu.register("pool", N_("Candidate pool"), "decide", ("staff",), order=20)
@@ -52,30 +50,30 @@ class QueueCb(CallbackData, prefix="sq"):
     """The queue's place and filters travel with every button; indexes keep the data short."""
 
     act: str  # page | pick | view | export
-    page: int = 0
-    cat: int = ANY  # index into the configured categories
-    st: int = ANY  # station id
-    status: int = 0  # index into STATUS_FILTERS
-    id: int = 0
+    page: Id = 0
+    cat: Id = ANY  # index into the configured categories
+    st: Id = ANY  # station id
+    status: Id = 0  # index into STATUS_FILTERS
+    id: Id = 0
     pick: str = ""  # which filter the pick screen offers: cat | st | status
 
 
 class ItemCb(CallbackData, prefix="si"):
     act: str  # accept | desc | nocost | unit | merge | mergeto | ask | reject | reason | write | typed | note
-    id: int
-    arg: int = 0
+    id: Id
+    arg: Id = 0
 
 
 class PoolCb(CallbackData, prefix="pl"):
-    act: str  # page | view | edit | unit | export
-    id: int = 0
-    page: int = 0
+    act: str  # page | view | edit | unit | export | paper | paperday
+    id: Id = 0
+    page: Id = 0
     field: str = ""
-    arg: int = 0
+    arg: Id = 0
 
 
 class AnswerCb(CallbackData, prefix="sa"):
-    id: int
+    id: Id
 
 
 class StaffForm(StatesGroup):
@@ -87,6 +85,7 @@ class StaffForm(StatesGroup):
     reason = State()
     note = State()
     edit = State()
+    voted = State()  # the day a candidate was voted on paper
 
 
 class AnswerForm(StatesGroup):
@@ -241,18 +240,7 @@ def item_keyboard(s: Suggestion, back: QueueCb) -> list:
 async def send_item(bot: Bot, chat_id: int, session: AsyncSession, ctx: AppContext, s: Suggestion,
                     back: QueueCb) -> None:
     """The photos (as an album), the location, then the card with the actions."""
-    photos = await suggestions.photos(session, s.id)
-    caption = clip(_("Photos of {number}", number=s.number), CAPTION_LIMIT)
-    try:
-        if len(photos) > 1:
-            await bot.send_media_group(chat_id, [InputMediaPhoto(media=p.file_id, caption=caption if i == 0 else None)
-                                                 for i, p in enumerate(photos)])
-        elif photos:
-            await bot.send_photo(chat_id, photos[0].file_id, caption=caption)
-        if s.latitude is not None and s.longitude is not None:
-            await bot.send_location(chat_id, s.latitude, s.longitude)
-    except TelegramBadRequest as error:  # e.g. a photo Telegram no longer has: the card still matters
-        log.warning("could not show the media of suggestion %s: %s", s.id, error.message)
+    await send_media(bot, chat_id, session, s)
     await bot.send_message(chat_id, await staff_card(session, ctx, s), reply_markup=markup(*item_keyboard(s, back)))
 
 
@@ -577,6 +565,8 @@ async def candidate_card(session: AsyncSession, actor: Actor, candidate_id: int,
          button(_("Edit unit"), PoolCb(act="edit", id=c.id, field="unit"))],
         *pairs([button(s.number or "", QueueCb(act="view", id=s.id, status=EVERY_STATUS)) for s in behind]),
         pager_row(shown.number, shown.has_next, lambda n: PoolCb(act="view", id=c.id, page=n)),
+        [button(_("Voted on paper: make it a project"), PoolCb(act="paper", id=c.id))]
+        if c.status == candidates.IN_POOL else [],
         [button(_("« Candidate pool"), PoolCb(act="page"))],
     ]
     return clip("\n".join(lines)), rows
@@ -601,7 +591,7 @@ EDIT_PROMPTS = {
 @router.callback_query(PoolCb.filter((F.act == "edit") & F.field.in_(candidates.EDITABLE)))
 async def edit_start(query: CallbackQuery, callback_data: PoolCb, session: AsyncSession, actor: Actor,
                      state: FSMContext) -> None:
-    c = await candidates.get(session, actor, callback_data.id)
+    c = await candidates.to_edit(session, actor, callback_data.id)
     await enter_form(state, StaffForm.edit, cid=c.id, field=callback_data.field)
     limit = candidates.TITLE_MAX if callback_data.field == "title" else candidates.SUMMARY_MAX
     rows = []
@@ -637,6 +627,51 @@ async def edit_unit_chosen(query: CallbackQuery, callback_data: PoolCb, state: F
     await state.clear()
     await close_keyboard(query)
     await edited(query.message, session, actor, callback_data.id)
+
+
+# --- a project voted on paper ---------------------------------------------------------------------
+
+
+@router.callback_query(PoolCb.filter(F.act == "paper"))
+async def voted_on_paper(query: CallbackQuery, callback_data: PoolCb, session: AsyncSession, actor: Actor,
+                         state: FSMContext) -> None:
+    c = await candidates.get(session, actor, callback_data.id)
+    await ask(query, state, StaffForm.voted,
+              _("On which day did the congress vote «{title}»? Send the date, for example 2026-03-05, or press "
+                "Today. The implementation plan is due one month after that day.", title=h(c.title)),
+              markup([button(_("Today"), PoolCb(act="paperday", id=c.id))],
+                     [button(_("« Back"), PoolCb(act="view", id=c.id))]), cid=c.id)
+
+
+async def _made(message: Message, session: AsyncSession, actor: Actor, ctx: AppContext, candidate_id: int,
+                day_text: str | None) -> None:
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    voted_on = delivery.parse_date(day_text) if day_text is not None else today
+    project = await projects.create_voted_on_paper(session, actor, candidate_id, voted_on, ctx.now(),
+                                                   projects.Rules.from_settings(ctx.settings))
+    due = await delivery.due_on(session, PLAN_DEADLINE, project.id)
+    await message.answer(_("Project {number} «{title}» is made. Its department has been told; the implementation "
+                           "plan is due by {due}.", number=project.number, title=h(project.title),
+                           due=due.isoformat() if due else "-"),
+                         reply_markup=markup([InlineKeyboardButton(text=_("Open the project"),
+                                                                   callback_data=projects.open_data(project.id))],
+                                             home_row()))
+
+
+@router.message(StaffForm.voted, TYPED)
+async def voted_day_typed(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                          ctx: AppContext) -> None:
+    data = await state.get_data()
+    await _made(message, session, actor, ctx, data["cid"], message.text)
+    await state.clear()
+
+
+@router.callback_query(StaffForm.voted, PoolCb.filter(F.act == "paperday"))
+async def voted_today(query: CallbackQuery, callback_data: PoolCb, state: FSMContext, session: AsyncSession,
+                      actor: Actor, ctx: AppContext) -> None:
+    await close_keyboard(query)
+    await _made(query.message, session, actor, ctx, callback_data.id, None)
+    await state.clear()
 
 
 # --- exports -----------------------------------------------------------------------------------

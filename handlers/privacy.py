@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.keyboards import button, markup
 from bot.menu import MenuCb, back_to_menu_markup, home_row
+from bot.screens import replace
 from bot.text import clip
 from models import User
 from services import privacy
@@ -54,16 +55,17 @@ async def ask_erase(query: CallbackQuery) -> None:
 
 @router.callback_query(EraseCb.filter(F.step == "confirm"))
 async def erase(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    # A second press (a double tap, or the button pressed again later) comes from someone
+    # already erased: the row the middleware just made for them goes too, so pressing
+    # "delete" never stores the person again.
     try:
         await privacy.erase(session, user)
     except privacy.HoldsOffice:
-        await query.answer()
-        await query.message.edit_text(
-            _("You hold an office in the bot (deputy, staff or department). Ask the congress office to remove the role first."))
+        await replace(query, _("You hold an office in the bot (deputy, staff or department). "
+                               "Ask the congress office to remove the role first."))
         return
     await state.clear()
-    await query.answer()
-    await query.message.edit_text(_("Your data has been deleted. Send /start if you want to use the bot again."))
+    await replace(query, _("Your data has been deleted. Send /start if you want to use the bot again."))
 
 
 @router.callback_query(EraseCb.filter(F.step == "keep"))

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, ask, split_text
-from bot.keyboards import Row, button, markup, pager_row, pairs
+from bot.keyboards import Id, Row, button, markup, pager_row, pairs
 from bot.menu import MenuCb, home_row
 from bot.text import MESSAGE_LIMIT, h
 from models import Department, Role
@@ -39,30 +39,30 @@ class ProposalCb(CallbackData, prefix="pro"):
     """An action on one proposal. `open` is also packed by services.proposals.open_data."""
 
     act: str  # open | answer | withdraw | withdraw_ok | oral
-    pid: int
+    pid: Id
 
 
 class RateCb(CallbackData, prefix="prr"):
-    pid: int
+    pid: Id
     rating: Rating
 
 
 class AssignCb(CallbackData, prefix="pra"):
-    pid: int
-    dep: int = 0  # 0: show the departments (page `page`)
-    page: int = 0
+    pid: Id
+    dep: Id = 0  # 0: show the departments (page `page`)
+    page: Id = 0
 
 
 class ListCb(CallbackData, prefix="pro_p"):
     """A page of a deputy's or a department's own list."""
 
     name: str  # mine | todo
-    page: int = 0
+    page: Id = 0
 
 
 class OfficeCb(CallbackData, prefix="pro_l"):
     name: str
-    page: int = 0
+    page: Id = 0
 
 
 # Form buttons carry typed values: a forged or garbled one fails to parse and lands in the fallback.
@@ -76,7 +76,7 @@ class ClassCb(CallbackData, prefix="prc"):
 
 class PickCb(CallbackData, prefix="prp"):
     what: str  # deputy | dept (id 0: the congress office decides) | dpage (id: the page)
-    id: int
+    id: Id
 
 
 class StepCb(CallbackData, prefix="prw"):

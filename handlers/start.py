@@ -1,22 +1,27 @@
 """First contact, help, the main menu, /cancel, language and the invite deep link."""
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import commands, menu
+from bot import commands, forms, menu
 from bot.context import AppContext
 from bot.keyboards import button, markup
 from bot.menu import MenuCb, menu_markup, menu_text
-from models import User
+from bot.screens import close_keyboard, replace
+from bot.text import clip, h
+from models import Department, User
 from services import invites, people
 from services.auth import Actor, load_actor
 from services.i18n import N_, _, translate, use_locale
 from services.people import ROLE_NAMES
+from services.text import split_at_sentence
 
 router = Router(name="start")
 
@@ -29,38 +34,31 @@ class LanguageCb(CallbackData, prefix="lang"):
     locale: str
 
 
-def welcome_text(first_contact: bool) -> str:
-    if first_contact:
-        return "\n\n".join([
-            _("Welcome to Minsheng bot, the direct line between residents, deputies and the people's congress."),
-            _("Here you can suggest livelihood projects, write to your deputy and follow what the congress decides and delivers."),
-            _("Privacy: we keep your Telegram id, name and language, and what you send us. Deputies never see your Telegram identity unless you choose to share contact details. /mydata shows everything and lets you delete it."),
-        ])
-    return _("Welcome back.")
-
-
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(invites.PREFIX)))
 async def start_invite(message: Message, command: CommandObject, session: AsyncSession, user: User,
                        bot: Bot, state: FSMContext, ctx: AppContext) -> None:
     await state.clear()
     invite = await invites.accept(session, user, command.args.removeprefix(invites.PREFIX), now=ctx.now())
     actor = await load_actor(session, user)
-    await message.answer(_("Welcome aboard. You now hold the role: {role}.", role=_(ROLE_NAMES[invite.role])))
+    role = _(ROLE_NAMES[invite.role])
+    department = await session.get(Department, invite.department_id) if invite.department_id else None
+    if department is not None:  # a clerk reads which department they answer for
+        role = _("{role}: {department}", role=role, department=h(department.name))
+    await message.answer(_("Welcome aboard. You now hold the role: {role}.", role=role))
     await message.answer(menu_text(actor), reply_markup=menu_markup(actor))
     await commands.publish_for(bot, actor)
 
 
 @router.message(CommandStart())
-async def start(message: Message, command: CommandObject, actor: Actor, first_contact: bool, bot: Bot,
+async def start(message: Message, command: CommandObject, actor: Actor, first_contact: bool,
                 state: FSMContext) -> None:
+    """The welcome and privacy notice of a first contact went out before this (bot.welcome)."""
     await state.clear()
     if command.args:
         await message.answer(_("That link is not valid or has expired. Here is the main menu instead."))
-    else:
-        await message.answer(welcome_text(first_contact))
+    elif not first_contact:
+        await message.answer(_("Welcome back."))
     await message.answer(menu_text(actor), reply_markup=menu_markup(actor))
-    if first_contact:
-        await commands.publish_for(bot, actor)
 
 
 @router.message(Command("menu"))
@@ -103,8 +101,52 @@ async def cancel(message: Message, state: FSMContext, actor: Actor) -> None:
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."), reply_markup=menu_markup(actor))
         return
+    if forms.has_answers(await state.get_data()):
+        await message.answer(_("Leave this form? What you have entered so far will be lost."), reply_markup=markup(
+            [button(_("Yes, discard it"), forms.CancelCb(step="discard")),
+             button(_("No, go on"), forms.CancelCb(step="keep"))]))
+        return
     await state.clear()
     await message.answer(_("Cancelled. Nothing was saved."), reply_markup=menu_markup(actor))
+
+
+@router.callback_query(forms.CancelCb.filter(F.step == "discard"))
+async def discard_form(query: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    if await state.get_state() is None:  # already left (another /cancel, /menu, or the form was sent)
+        await replace(query, _("There is nothing to cancel."), menu_markup(actor))
+        return
+    await state.clear()
+    await replace(query, _("Cancelled. Nothing was saved."), menu_markup(actor))
+
+
+@router.callback_query(forms.CancelCb.filter(F.step == "keep"))
+async def keep_form(query: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    if await state.get_state() is None:
+        await replace(query, _("There is nothing to cancel."), menu_markup(actor))
+        return
+    await replace(query, _("Good, the form is still open: answer its last question to go on."))
+
+
+@router.callback_query(forms.LongTextCb.filter())
+async def take_long_text(query: CallbackQuery, callback_data: forms.LongTextCb, state: FSMContext, bot: Bot,
+                         dispatcher: Dispatcher, **data: Any) -> None:
+    """Hand what fits of a kept over-long text to the form's step, as if it had been typed so."""
+    kept = (await state.get_data()).get(forms.LONG)
+    if not kept or kept.get("step") != await state.get_state():
+        await query.answer(_("This button is no longer valid. Open the menu again with /menu."), show_alert=True)
+        return
+    await state.update_data(**{forms.LONG: None})
+    if callback_data.how == "split":
+        taken, rest = split_at_sentence(kept["text"], kept["limit"])
+    else:
+        taken, rest = kept["text"][:kept["limit"]], ""
+    await close_keyboard(query)
+    typed = Message(message_id=query.message.message_id, date=query.message.date, chat=query.message.chat,
+                    from_user=query.from_user, text=taken).as_(bot)
+    await dispatcher.propagate_event("message", typed, state=state, bot=bot, dispatcher=dispatcher, **data)
+    if rest:
+        await query.message.answer(clip(_("Here is the rest ({length} characters), to copy into a second message:",
+                                          length=f"{len(rest):,}") + "\n\n" + h(rest)))
 
 
 def language_markup() -> InlineKeyboardMarkup:

@@ -6,18 +6,12 @@ visit use them too); this router moves between them and handles the answers. Its
 category, description, photos, station area, place, whether the name may be shown, then a
 preview with an edit button per step.
 
-Albums arrive as one update per photo. The dispatcher handles one chat's updates one at a
-time and in order (see `bot.app`), so each photo reads the list the previous one wrote and
-the first five are kept. One summary answers the whole album once it has stopped arriving.
+Albums arrive as one update per photo; the first five are kept, and one summary answers
+the whole album once it has stopped arriving (`bot.albums`).
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
-import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -29,9 +23,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
+from bot.albums import tally_album
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, split_text
-from bot.keyboards import button, markup
+from bot.keyboards import Id, button, markup
 from bot.menu import MenuCb, back_to_menu_markup, home_row
 from bot.screens import close_keyboard, replace
 from bot.text import clip, h
@@ -49,7 +44,7 @@ from handlers.views.suggestion_form import (
     start_form,
     stations_keyboard,
 )
-from handlers.views.suggestions import detail_lines, origin_line, place_line, station_name
+from handlers.views.suggestions import detail_lines, origin_line, place_line, send_media, station_name
 from models import Station, User
 from models.suggestions import Suggestion
 from services import suggestions
@@ -58,17 +53,15 @@ from services.errors import InvalidInput
 from services.i18n import N_, _, use_locale
 from services.suggestions import MAX_PHOTOS, Rules
 
-log = logging.getLogger(__name__)
 router = Router(name="suggest")
 menu.register("suggest", N_("Suggest a project"), "suggest", ("resident",), order=10)
 menu.register("my_suggestions", N_("My suggestions"), "suggest", ("resident",), order=20)
 
 MINE_SHOWN = 20
-ALBUM_QUIET_SECONDS = 0.8  # an album counts as complete after this long without a new photo
 
 
 class MineCb(CallbackData, prefix="sm"):
-    id: int = 0  # 0: the list
+    id: Id = 0  # 0: the list
 
 
 class SupportCb(CallbackData, prefix="sp"):
@@ -172,16 +165,6 @@ async def described(message: Message, state: FSMContext, session: AsyncSession, 
 # --- photos ------------------------------------------------------------------------------------
 
 
-@dataclass
-class AlbumTally:
-    kept: int = 0
-    refused: int = 0
-    timer: asyncio.Task[None] | None = field(default=None, repr=False)
-
-
-_albums: dict[tuple[int, str], AlbumTally] = {}
-
-
 @router.message(StateFilter(SuggestForm.description, SuggestForm.photos), F.photo)
 async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> None:
     best = message.photo[-1]
@@ -212,26 +195,6 @@ async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> No
         tally_album((message.chat.id, message.media_group_id), kept, report)
     else:
         await report(int(kept), int(not kept))
-
-
-def tally_album(key: tuple[int, str], kept: bool, report: Callable[[int, int], Awaitable[None]]) -> None:
-    """Count one photo of an album; the report goes out once the album has stopped arriving."""
-    album = _albums.setdefault(key, AlbumTally())
-    album.kept += int(kept)
-    album.refused += int(not kept)
-    if album.timer is not None:
-        album.timer.cancel()
-    # The report outlives this update's unit of work: a fresh context keeps it off that closed session.
-    album.timer = asyncio.create_task(_report_when_quiet(key, report), context=contextvars.Context())
-
-
-async def _report_when_quiet(key: tuple[int, str], report: Callable[[int, int], Awaitable[None]]) -> None:
-    await asyncio.sleep(ALBUM_QUIET_SECONDS)
-    album = _albums.pop(key)
-    try:
-        await report(album.kept, album.refused)
-    except Exception:  # a background task: log it, the photos themselves are already saved
-        log.exception("album report for chat %s failed", key[0])
 
 
 async def report_photos(bot: Bot, chat_id: int, state: FSMContext, kept: int, refused: int) -> None:
@@ -403,7 +366,7 @@ async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tup
     lines = [_("<b>Suggestion {number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
              await origin_line(session, s), _("Supporters: {count}", count=count)]
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, None, None), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
     rows = []
     if s.author_id == actor.id:
         lines += ["", _("This is your own suggestion. Share the link so that neighbours can support it.")]
@@ -415,8 +378,10 @@ async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tup
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(suggestions.SHARE_PREFIX)))
-async def open_shared(message: Message, command: CommandObject, session: AsyncSession, actor: Actor) -> None:
+async def open_shared(message: Message, command: CommandObject, session: AsyncSession, actor: Actor,
+                      bot: Bot) -> None:
     s = await suggestions.by_share_code(session, command.args.removeprefix(suggestions.SHARE_PREFIX))
+    await send_media(bot, message.chat.id, session, s)  # what is being supported: the photos and the place
     text, markup = await shared_card(session, actor, s)
     await message.answer(text, reply_markup=markup)
 

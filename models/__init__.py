@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 
 from models.base import UTCDateTime, utcnow
-from models.ops import AuditEvent, Deadline, FsmRecord, Notification, NotificationStatus
+from models.ops import AuditEvent, Deadline, FsmRecord, Notification, NotificationStatus, ProcessedUpdate
 from models.people import Deputy, Department, Invite, Role, RoleGrant, Station, User
 
 for _module in pkgutil.iter_modules(__path__):
@@ -16,5 +16,5 @@ for _module in pkgutil.iter_modules(__path__):
 
 __all__ = [
     "AuditEvent", "Deadline", "Department", "Deputy", "FsmRecord", "Invite", "Notification",
-    "NotificationStatus", "Role", "RoleGrant", "Station", "User", "UTCDateTime", "utcnow",
+    "NotificationStatus", "ProcessedUpdate", "Role", "RoleGrant", "Station", "User", "UTCDateTime", "utcnow",
 ]

@@ -9,6 +9,7 @@ from sqlmodel import JSON, Field, SQLModel
 from models.base import UTCDateTime, utcnow
 
 INQUIRY_DEADLINE = "inquiry"  # the services.deadlines kind of an inquiry's 7-day clock
+MEETING_DEADLINE = "meeting"  # a confirmed meeting's timer: the resident's reminder, then "did it take place?"
 
 _ACTIVE_DEPUTY_CODE = sa.text("deputy_id IS NOT NULL AND revoked_at IS NULL")
 _ACTIVE_STATION_CODE = sa.text("station_id IS NOT NULL AND revoked_at IS NULL")
@@ -57,9 +58,20 @@ class InquiryStatus(StrEnum):
     declined = "declined"  # meeting declined, with a reason in the thread
     resolved = "resolved"  # the deputy closed the matter
     withdrawn = "withdrawn"  # the resident deleted their data before an answer
+    moved = "moved"  # meeting moved by the deputy to another time (it stands unless the resident objects)
+    held = "held"  # the meeting took place
+    cancelled = "cancelled"  # the meeting was called off after being confirmed or moved
 
 
-_HELD = sa.text("slot_id IS NOT NULL AND status IN ('open', 'answered', 'accepted')")
+class InquiryRating(StrEnum):
+    """The resident's verdict on an answer or a referral."""
+
+    resolved = "resolved"
+    partly = "partly"
+    not_resolved = "not_resolved"
+
+
+_HELD = sa.text("slot_id IS NOT NULL AND status IN ('open', 'answered', 'accepted', 'moved')")
 
 
 class Inquiry(SQLModel, table=True):
@@ -101,6 +113,12 @@ class Inquiry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_on: date | None = None  # the local last day to respond, as told to the resident and the deputy
+    # If the deputy lets the period pass, the congress office answers by this local day (told to the resident).
+    office_due_on: date | None = None
+    meeting_place: str = Field(default="", max_length=120)
+    rating: str = Field(default="", max_length=16)  # InquiryRating, once, by the resident
+    rating_comment: str = Field(default="", max_length=500)
+    rated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

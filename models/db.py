@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # Every unit of work ends in a commit or a rollback (Database.session), so the pool's own
+        # rollback when a connection is returned would only cost another trip to the driver's thread.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -23,7 +25,10 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping before each use: it costs a round trip per update. A connection the server dropped
+    # fails on its first query instead (bot.middlewares retries that once on a fresh one), and
+    # connections are renewed hourly anyway.
+    return create_async_engine(url, pool_recycle=3600, **kwargs)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -196,14 +196,17 @@ def days_left(now: datetime, due_at: datetime, tz: ZoneInfo) -> int:
     return (last_day - now.astimezone(tz).date()).days
 
 
-def remind_before(period: Period, days: int, tz: ZoneInfo) -> datetime | None:
-    """00:00 local of the day `days` before the last day, or None if that is not after the start.
-
-    None lets the caller skip a reminder that would fire before (or as) the period opens.
+def remind_before(period: Period, days: int, tz: ZoneInfo, calendar: HolidayCalendar) -> datetime | None:
+    """00:00 local of the reminder day: `days` before the last day, moved back to the last working
+    day before it when it falls on a rest day (nobody reads a reminder in the middle of a holiday).
+    None when that is not after the start, so a reminder never fires before (or as) the period opens.
     """
     if days < 0:
         raise ValueError("days must not be negative")
-    at = local_day_start(period.last_day - timedelta(days=days), tz)
+    day = period.last_day - timedelta(days=days)
+    while calendar.is_rest_day(day):
+        day -= ONE_DAY
+    at = local_day_start(day, tz)
     return at if at > period.start else None
 
 

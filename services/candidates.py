@@ -5,26 +5,25 @@ so the pool shows how many residents stand behind each project.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Department, Role
 from models.suggestions import Candidate, Suggestion, SuggestionStatus, Support
-from services import audit, directory, suggestions
+from services import audit, directory, money, suggestions
 from services.auth import Actor, require
 from services.directory import Page, paginate
-from services.errors import DomainError, InvalidInput, NotFound
+from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
+from services.text import one_line, tidy
 
 S = SuggestionStatus
 TITLE_MAX = 120
 SUMMARY_MAX = 2000
-COST_MAX = 10**12
-COST_PATTERN = re.compile(r"\d{1,13}(\.\d{1,2})?")
+COST_MAX = money.MAX_YUAN
 POOL_PAGE = 5
 MERGE_CHOICES = 10
 
@@ -55,25 +54,25 @@ class Backing:
 
 
 def clean_title(text: str | None) -> str:
-    text = " ".join((text or "").split())
+    text = one_line(text)
     if not 2 <= len(text) <= TITLE_MAX:
         raise InvalidInput(N_("A title is 2 to {max} characters."), max=TITLE_MAX)
     return text
 
 
 def clean_summary(text: str | None) -> str:
-    text = (text or "").strip()
+    text = tidy(text)
     if not 5 <= len(text) <= SUMMARY_MAX:
         raise InvalidInput(N_("A summary is 5 to {max} characters."), max=SUMMARY_MAX)
     return text
 
 
 def parse_cost(text: str | None) -> int:
-    """A cost in yuan as typed: digits, with optional thousands separators and decimals."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    if not COST_PATTERN.fullmatch(cleaned) or round(float(cleaned)) > COST_MAX:
-        raise InvalidInput(N_("Send the estimated cost in yuan as a number, for example 400000."))
-    return round(float(cleaned))
+    """A cost in yuan as people write it: 400000, 40,000, 15万, 15.5万元 (see services.money)."""
+    try:
+        return money.parse_yuan(text)
+    except money.NotAnAmount:
+        raise InvalidInput(N_("Send the estimated cost in yuan as a number, for example 400000.")) from None
 
 
 def format_cost(amount: int | None) -> str:
@@ -171,10 +170,21 @@ async def backing(session: AsyncSession, candidate_ids: list[int]) -> dict[int, 
     return {cid: Backing(count, supporters.get(cid, 0), int(raised or 0)) for cid, count, raised in counted}
 
 
+async def to_edit(session: AsyncSession, actor: Actor, candidate_id: int) -> Candidate:
+    """A candidate the staff member may edit: a station's clerk only those wholly from their stations'
+    suggestions (the pool as a whole is the congress office's)."""
+    candidate = await get(session, actor, candidate_id)
+    if not actor.serves_all_stations:
+        stations = {s.station_id for s in await behind(session, candidate.id)}
+        if not stations or not all(actor.serves(station) for station in stations):
+            raise PermissionDenied()
+    return candidate
+
+
 async def edit(session: AsyncSession, actor: Actor, candidate_id: int, field: str, now: datetime, *,
                text: str | None = None, department_id: int | None = None) -> Candidate:
     """Change one field: title, summary, cost (typed), unit (a department id, or a typed name)."""
-    candidate = await get(session, actor, candidate_id)
+    candidate = await to_edit(session, actor, candidate_id)
     if field == "title":
         candidate.title = clean_title(text)
     elif field == "summary":
@@ -196,7 +206,13 @@ async def set_stage(session: AsyncSession, actor: Actor, candidate_id: int, stat
                     reason: str = "") -> Candidate:
     """The vote and delivery orders move a candidate on; every suggestion behind it follows."""
     candidate = await get(session, actor, candidate_id)
-    if status not in STAGES.get(candidate.status, ()):
+    previous = candidate.status
+    # Compare and set in the UPDATE itself: of two closes racing on one candidate, the second is refused.
+    moved = status in STAGES.get(previous, ()) and (await session.execute(
+        update(Candidate).where(Candidate.id == candidate.id, Candidate.status == previous)
+        .values(status=status, updated_at=now).execution_options(synchronize_session=False))).rowcount == 1
+    if not moved:
+        await session.refresh(candidate, ["status"])
         raise DomainError(N_("The candidate «{title}» is {status}; that step does not apply."),
                           title=candidate.title, status=status_label(candidate.status))
     candidate.status = status

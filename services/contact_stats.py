@@ -6,7 +6,8 @@ Counted over the inquiries received in the last 12 months:
   before the due time, so a referral on day 6 counts as in time;
 - referred: handed to one of the four platforms;
 - overdue: answered late, or still unanswered after the due time;
-- median days: from receipt to the first response.
+- median days: from receipt to the first response;
+- solved / partly / unsolved: the residents' own verdicts on the answers and referrals they rated.
 An inquiry withdrawn by its resident (who deleted their data) counts as received only.
 
 The watch lists and the daily digest cover every deadline kind; each kind's own
@@ -22,11 +23,11 @@ from statistics import median
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deadline, Deputy, Role, RoleGrant, Station, User
-from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryStatus
+from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryRating, InquiryStatus
 from services import deadlines, outbox
 from services.auth import Actor, require
 from services.calendar import days_left, local_day_start
@@ -34,7 +35,8 @@ from services.i18n import N_, _, ngettext, use_locale
 
 WINDOW = timedelta(days=365)
 
-COLUMNS = (N_("Received"), N_("In time"), N_("Referred"), N_("Overdue"), N_("Median days"))
+COLUMNS = (N_("Received"), N_("In time"), N_("Referred"), N_("Overdue"), N_("Median days"), N_("Solved"),
+           N_("Partly"), N_("Unsolved"))
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,21 @@ class Tally:
     referred: int = 0
     overdue: int = 0
     days: list[float] = field(default_factory=list)
+    ratings: dict[str, int] = field(default_factory=dict)  # InquiryRating -> how many residents said so
 
     @property
     def median_days(self) -> float | None:
         return round(median(self.days), 1) if self.days else None
 
     def values(self) -> list[float | int | None]:
-        return [self.received, self.in_time, self.referred, self.overdue, self.median_days]
+        return [self.received, self.in_time, self.referred, self.overdue, self.median_days,
+                *(self.ratings.get(key, 0) for key in InquiryRating)]
 
     def add(self, status: str, received_at: datetime, due_at: datetime | None, closed_at: datetime | None,
-            closed_in_time: bool | None, now: datetime) -> None:
+            closed_in_time: bool | None, now: datetime, rating: str = "") -> None:
         self.received += 1
+        if rating:
+            self.ratings[rating] = self.ratings.get(rating, 0) + 1
         self.referred += status == InquiryStatus.referred
         if closed_at is not None and closed_in_time is not None:
             self.days.append((closed_at - received_at).total_seconds() / 86400)
@@ -71,11 +77,15 @@ class Tally:
         elif closed_at is None and due_at is not None and due_at <= now:
             self.overdue += 1
 
+    def add_row(self, row: Row, now: datetime) -> None:
+        """One row of `_rows`."""
+        self.add(row.status, row.created_at, row.due_at, row.closed_at, row.closed_in_time, now, row.rating)
+
 
 async def _rows(session: AsyncSession, now: datetime, deputy_id: int | None = None):  # noqa: ANN202
     query = (
         select(Inquiry.deputy_id, Inquiry.station_id, Inquiry.status, Inquiry.created_at,
-               Deadline.due_at, Deadline.closed_at, Deadline.closed_in_time)
+               Deadline.due_at, Deadline.closed_at, Deadline.closed_in_time, Inquiry.rating)
         .outerjoin(Deadline, (Deadline.kind == INQUIRY_DEADLINE) & (Deadline.subject_id == Inquiry.id))
         .where(Inquiry.created_at >= now - WINDOW)
     )
@@ -88,7 +98,7 @@ async def promptness(session: AsyncSession, deputy_id: int, now: datetime) -> Pr
     """The share answered in time and the median days to answer; None for a deputy with no record yet."""
     tally = Tally("")
     for row in await _rows(session, now, deputy_id):
-        tally.add(row.status, row.created_at, row.due_at, row.closed_at, row.closed_in_time, now)
+        tally.add_row(row, now)
     judged = tally.in_time + tally.overdue
     if not judged:
         return None
@@ -105,7 +115,7 @@ async def by_deputy(session: AsyncSession, actor: Actor, now: datetime) -> list[
     tallies = {deputy.id: Tally(deputy.name) for deputy in await session.scalars(query)}
     for row in await _rows(session, now):
         if row.deputy_id in tallies:
-            tallies[row.deputy_id].add(row.status, row.created_at, row.due_at, row.closed_at, row.closed_in_time, now)
+            tallies[row.deputy_id].add_row(row, now)
     return sorted(tallies.values(), key=lambda t: (-t.received, t.label))
 
 
@@ -120,7 +130,7 @@ async def by_station(session: AsyncSession, actor: Actor, now: datetime) -> list
         tallies[None] = Tally(_("No station"))
     for row in await _rows(session, now):
         if row.station_id in tallies:
-            tallies[row.station_id].add(row.status, row.created_at, row.due_at, row.closed_at, row.closed_in_time, now)
+            tallies[row.station_id].add_row(row, now)
     return [t for key, t in tallies.items() if key is not None or t.received]
 
 
@@ -157,8 +167,12 @@ def chart_series(tallies: Sequence[Tally]) -> dict[str, list[int]]:
     }
 
 
-def workbook(sheets: Iterable[tuple[str, str, Sequence[Tally]]]) -> bytes:
-    """XLSX with one sheet per (title, first column header, tallies)."""
+LETTER_COLUMNS = (N_("Number"), N_("Received"), N_("Deputy"), N_("Station"), N_("Status"), N_("Due"),
+                  N_("First response"), N_("In time"), N_("Resident's rating"), N_("Rating comment"))
+
+
+def workbook(sheets: Iterable[tuple[str, str, Sequence[Tally]]], letter_rows: Sequence[Sequence[object]] = ()) -> bytes:
+    """XLSX with one sheet per (title, first column header, tallies), and the letters themselves."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -169,6 +183,15 @@ def workbook(sheets: Iterable[tuple[str, str, Sequence[Tally]]]) -> bytes:
         for tally in tallies:
             sheet.append([tally.label, *tally.values()])
         sheet.column_dimensions["A"].width = 24
+        sheet.freeze_panes = "B2"
+    if letter_rows:
+        sheet = book.create_sheet(_("Letters")[:31])
+        sheet.append([_(c) for c in LETTER_COLUMNS])
+        for row in letter_rows:
+            sheet.append(list(row))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a resident's comment is never a formula
         sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -187,7 +210,9 @@ class Watched:
 
 async def station_scope(session: AsyncSession, actor: Actor | int) -> frozenset[int] | None:
     """The stations a staff member serves; None means all (admins, staff without a station)."""
-    user_id = actor if isinstance(actor, int) else actor.id
+    if isinstance(actor, Actor):
+        return actor.stations
+    user_id = actor
     grants = (await session.execute(
         select(RoleGrant.role, RoleGrant.station_id)
         .where(RoleGrant.user_id == user_id, RoleGrant.role.in_([Role.staff, Role.admin])))).all()
@@ -202,7 +227,8 @@ async def watch_lists(session: AsyncSession, actor: Actor | int, now: datetime, 
     if isinstance(actor, Actor):
         require(actor, Role.staff)
     horizon = local_day_start(now.astimezone(tz).date() + timedelta(days=soon_days + 1), tz)
-    query = (select(Deadline).where(Deadline.closed_at.is_(None), Deadline.due_at <= horizon)
+    query = (select(Deadline).where(Deadline.closed_at.is_(None), Deadline.due_at <= horizon,
+                                    Deadline.kind.not_in(deadlines.unwatched_kinds()))
              .order_by(Deadline.due_at, Deadline.id).limit(limit))
     scope = await station_scope(session, actor)
     if scope is not None:

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deputy, Role, Station
 from models.contact import ContactCode
-from services import audit, contact_stats
-from services.auth import Actor, require
+from services import audit
+from services.auth import Actor, require, require_station
 from services.directory import level_label
-from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from services.errors import DomainError, InvalidInput, NotFound
 from services.i18n import N_, _
 from services.render.poster import PosterCard
 
@@ -120,6 +120,12 @@ async def _revoke_all(session: AsyncSession, actor: Actor | None, now: datetime,
     return codes
 
 
+async def check_manager(session: AsyncSession, actor: Actor, *, deputy_id: int | None = None,
+                        station_id: int | None = None) -> None:
+    """Refuse now, before asking "are you sure?", if the actor may not manage this code."""
+    await _target(session, actor, deputy_id, station_id, issuing=False)
+
+
 async def _target(session: AsyncSession, actor: Actor | None, deputy_id: int | None, station_id: int | None, *,
                   issuing: bool) -> None:
     """The deputy or station exists and the actor may manage its code: staff, and, for staff
@@ -132,9 +138,7 @@ async def _target(session: AsyncSession, actor: Actor | None, deputy_id: int | N
     if row is None:
         raise NotFound()
     if actor is not None:
-        scope = await contact_stats.station_scope(session, actor)
-        if scope is not None and (row.station_id if isinstance(row, Deputy) else row.id) not in scope:
-            raise PermissionDenied()
+        require_station(actor, row.station_id if isinstance(row, Deputy) else row.id)
     if issuing and isinstance(row, Deputy) and not row.active:
         raise DomainError(N_("This deputy is no longer active; their code cannot be used."))
 

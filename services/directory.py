@@ -1,4 +1,12 @@
-"""Stations, deputies and departments: staff add, edit and import them."""
+"""Stations, deputies and departments: staff add, edit and import them.
+
+Station scope: a liaison clerk tied to a station (a station-scoped staff grant) manages that
+station and its deputies only — renaming it, adding, editing, moving, deactivating and
+importing its deputies. Creating stations and departments, and deputies of no station, are
+the whole congress office's (staff without a station, and admins). A deputy moves only
+between stations the clerk serves, so no clerk can take another station's deputy (and then
+its QR code) over.
+"""
 from __future__ import annotations
 
 import csv
@@ -10,11 +18,12 @@ from typing import Any, Generic, Iterable, Sequence, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Department, Deputy, Role, Station
+from models import Department, Deputy, Role, RoleGrant, Station
 from services import audit
-from services.auth import Actor, require
+from services.auth import Actor, require, require_station, require_whole_office
 from services.errors import InvalidInput, NotFound
 from services.i18n import LOCALES, N_, _, translate
+from services.text import one_line
 
 LEVELS = {
     "township": N_("township"),
@@ -31,6 +40,7 @@ PAGE_SIZE = 8
 IMPORT_MAX_ROWS = 5000  # far above a county's deputies; stops a huge sheet from tying up the bot
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 IMPORT_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES)
+NOT_SERVED = N_("the station {value} is not one you serve")
 
 # Column headers accepted in an import file, in every language of the catalogues.
 _HEADERS = {"name": N_("Name"), "level": N_("Level"), "station": N_("Station"), "phone": N_("Phone")}
@@ -117,7 +127,7 @@ async def count_station_deputies(session: AsyncSession, station_id: int) -> int:
 
 async def check_station_name(session: AsyncSession, name: str, station_id: int | None = None) -> str:
     """The name tidied, or InvalidInput when it is empty, too long or taken by another station."""
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name or len(name) > STATION_MAX:
         raise InvalidInput(N_("A station name is 1 to {max} characters."), max=STATION_MAX)
     taken = await session.scalar(select(Station.id).where(Station.name == name))
@@ -128,9 +138,9 @@ async def check_station_name(session: AsyncSession, name: str, station_id: int |
 
 async def add_station(session: AsyncSession, actor: Actor | None, name: str, area: str = "") -> Station:
     if actor is not None:
-        require(actor, Role.staff)
+        require_whole_office(actor)
     name = await check_station_name(session, name)
-    area = " ".join(area.split())
+    area = one_line(area)
     if len(area) > AREA_MAX:
         raise InvalidInput(N_("An area is at most {max} characters."), max=AREA_MAX)
     station = Station(name=name, area=area)
@@ -140,8 +150,15 @@ async def add_station(session: AsyncSession, actor: Actor | None, name: str, are
     return station
 
 
-async def rename_station(session: AsyncSession, actor: Actor, station_id: int, name: str) -> Station:
+async def station_to_edit(session: AsyncSession, actor: Actor, station_id: int) -> Station:
+    """A station the staff member serves, to rename (refused at once, not after the new name is typed)."""
     station = await get_station(session, actor, station_id)
+    require_station(actor, station.id)
+    return station
+
+
+async def rename_station(session: AsyncSession, actor: Actor, station_id: int, name: str) -> Station:
+    station = await station_to_edit(session, actor, station_id)
     name = await check_station_name(session, name, station_id)
     station.name = name
     audit.record(session, actor.id, "station.rename", "station", station_id, name=name)
@@ -149,7 +166,7 @@ async def rename_station(session: AsyncSession, actor: Actor, station_id: int, n
 
 
 async def station_by_name(session: AsyncSession, name: str) -> Station | None:
-    return await session.scalar(select(Station).where(Station.name == " ".join(name.split())))
+    return await session.scalar(select(Station).where(Station.name == one_line(name)))
 
 
 async def deputies(session: AsyncSession, station_id: int | None = None) -> list[Deputy]:
@@ -167,13 +184,18 @@ async def deputy_page(
     query = select(Deputy).order_by(Deputy.active.desc(), Deputy.name, Deputy.id)
     if station_id is not None:
         query = query.where(Deputy.station_id == station_id)
+    if actor.stations is not None:
+        query = query.where(Deputy.station_id.in_(actor.stations))
     if without_account:
         query = query.where(Deputy.user_id.is_(None), Deputy.active.is_(True))
     return await paginate(session, query, number)
 
 
 async def get_deputy(session: AsyncSession, actor: Actor, deputy_id: int) -> Deputy:
-    return await _staff_get(session, actor, Deputy, deputy_id)
+    """A deputy of a station the staff member serves (the whole office: any deputy)."""
+    deputy = await _staff_get(session, actor, Deputy, deputy_id)
+    require_station(actor, deputy.station_id)
+    return deputy
 
 
 @dataclass
@@ -185,7 +207,7 @@ class DeputyFields:
 
 
 def _clean_deputy(fields: DeputyFields) -> DeputyFields:
-    name = " ".join(fields.name.split())
+    name = one_line(fields.name)
     if not name or len(name) > NAME_MAX:
         raise InvalidInput(N_("A name is 1 to {max} characters."), max=NAME_MAX)
     if fields.level not in LEVELS:
@@ -197,8 +219,11 @@ def _clean_deputy(fields: DeputyFields) -> DeputyFields:
 
 
 async def add_deputy(session: AsyncSession, actor: Actor | None, fields: DeputyFields) -> Deputy:
+    """A new deputy; a station's clerk adds them to their station."""
     if actor is not None:
-        require(actor, Role.staff)
+        if fields.station_id is None and actor.stations is not None and len(actor.stations) == 1:
+            fields.station_id = next(iter(actor.stations))
+        require_station(actor, fields.station_id)
     fields = _clean_deputy(fields)
     deputy = Deputy(name=fields.name, level=fields.level, station_id=fields.station_id, phone=fields.phone)
     session.add(deputy)
@@ -208,11 +233,9 @@ async def add_deputy(session: AsyncSession, actor: Actor | None, fields: DeputyF
 
 
 async def edit_deputy(session: AsyncSession, actor: Actor, deputy_id: int, **changes: object) -> Deputy:
-    """Change name, level, station, phone or reception hours of a deputy; staff only."""
-    require(actor, Role.staff)
-    deputy = await session.get(Deputy, deputy_id)
-    if deputy is None:
-        raise NotFound()
+    """Change name, level, station, phone or reception hours of a deputy; staff of the deputy's
+    station only, and a move only to a station they also serve."""
+    deputy = await get_deputy(session, actor, deputy_id)
     merged = DeputyFields(
         name=str(changes.get("name", deputy.name)),
         level=str(changes.get("level", deputy.level)),
@@ -220,12 +243,13 @@ async def edit_deputy(session: AsyncSession, actor: Actor, deputy_id: int, **cha
         phone=changes.get("phone", deputy.phone),  # type: ignore[arg-type]
     )
     merged = _clean_deputy(merged)
-    if merged.station_id is not None and merged.station_id != deputy.station_id:
-        if await session.get(Station, merged.station_id) is None:
+    if merged.station_id != deputy.station_id:
+        require_station(actor, merged.station_id)
+        if merged.station_id is not None and await session.get(Station, merged.station_id) is None:
             raise NotFound()
     deputy.name, deputy.level, deputy.station_id, deputy.phone = merged.name, merged.level, merged.station_id, merged.phone
     if "reception_hours" in changes:
-        hours = " ".join(str(changes["reception_hours"] or "").split())
+        hours = one_line(str(changes["reception_hours"] or ""))
         if len(hours) > HOURS_MAX:
             raise InvalidInput(N_("Reception hours are at most {max} characters."), max=HOURS_MAX)
         deputy.reception_hours = hours
@@ -239,6 +263,14 @@ async def departments(session: AsyncSession) -> list[Department]:
     return list(await session.scalars(select(Department).order_by(Department.name)))
 
 
+async def department_user_ids(session: AsyncSession, department_id: int | None) -> list[int]:
+    """The users who act for a department (its clerks), in a stable order."""
+    if department_id is None:
+        return []
+    return list(await session.scalars(select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.department, RoleGrant.department_id == department_id).order_by(RoleGrant.user_id)))
+
+
 async def department_page(session: AsyncSession, actor: Actor, number: int) -> Page[Department]:
     require(actor, Role.staff)
     return await paginate(session, select(Department).order_by(Department.name, Department.id), number)
@@ -246,13 +278,15 @@ async def department_page(session: AsyncSession, actor: Actor, number: int) -> P
 
 async def ensure_department(session: AsyncSession, actor: Actor | None, name: str) -> Department:
     if actor is not None:
-        require(actor, Role.staff)
-    name = " ".join(name.split())
+        require(actor, Role.staff)  # choosing an existing one is any clerk's; creating one is checked below
+    name = one_line(name)
     if not name or len(name) > 120:
         raise InvalidInput(N_("A department name is 1 to {max} characters."), max=120)
     found = await session.scalar(select(Department).where(Department.name == name))
     if found is not None:
         return found
+    if actor is not None:
+        require_whole_office(actor)
     department = Department(name=name)
     session.add(department)
     await session.flush()
@@ -347,20 +381,29 @@ async def import_deputies(session: AsyncSession, actor: Actor | None, rows: list
         except InvalidInput as exc:
             report.bad_rows.append((number, exc.message, exc.params))
             continue
-        station_name = " ".join((cell.get("station") or "").split())
+        station_name = one_line(cell.get("station"))
         if station_name:
             station = station_cache.get(station_name) or await station_by_name(session, station_name)
-            if station is None:
+            if station is None and (actor is None or actor.serves_all_stations):
                 try:
-                    station = await add_station(session, None, station_name)
+                    station = await add_station(session, actor, station_name)
                 except InvalidInput as exc:
                     report.bad_rows.append((number, exc.message, exc.params))
                     continue
                 report.stations_created += 1
+            if station is None:  # a station's clerk imports into their station only
+                report.bad_rows.append((number, NOT_SERVED, {"value": station_name}))
+                continue
             station_cache[station_name] = station
             fields.station_id = station.id
+        elif actor is not None and actor.stations is not None and len(actor.stations) == 1:
+            fields.station_id = next(iter(actor.stations))
+        if actor is not None and not actor.serves(fields.station_id):
+            report.bad_rows.append((number, NOT_SERVED, {"value": station_name or "-"}))
+            continue
         existing = await session.scalar(
-            select(Deputy).where(Deputy.name == fields.name, Deputy.station_id == fields.station_id)
+            select(Deputy).where(Deputy.name == fields.name,
+                                 Deputy.station_id.is_not_distinct_from(fields.station_id))
         )
         if existing is None:
             session.add(Deputy(name=fields.name, level=fields.level, station_id=fields.station_id, phone=fields.phone))

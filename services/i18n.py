@@ -25,13 +25,13 @@ LOCALES = ("zh_CN", "zh_TW", "en")
 DEFAULT_LOCALE = "zh_CN"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
-_current: ContextVar[str] = ContextVar("minsheng_locale", default=DEFAULT_LOCALE)
+# No default: unset means nobody has said whose language this is yet (DEFAULT_LOCALE applies).
+_current: ContextVar[str] = ContextVar("minsheng_locale")
 
 
 def set_default_locale(locale: str) -> None:
     global DEFAULT_LOCALE
     DEFAULT_LOCALE = locale
-    _current.set(locale)
 
 
 @lru_cache(maxsize=None)
@@ -56,7 +56,12 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 
 def current_locale() -> str:
-    return _current.get()
+    return _current.get(DEFAULT_LOCALE)
+
+
+def locale_known() -> bool:
+    """Whether the current person's language has been set (else DEFAULT_LOCALE is spoken)."""
+    return _current.get(None) is not None
 
 
 def set_locale(locale: str) -> None:
@@ -73,12 +78,12 @@ def use_locale(locale: str | None) -> Iterator[None]:
 
 
 def gettext_(message: str, **params: object) -> str:
-    text = translations(_current.get()).gettext(message)
+    text = translations(_current.get(DEFAULT_LOCALE)).gettext(message)
     return text.format(**params) if params else text
 
 
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
-    text = translations(_current.get()).ngettext(singular, plural, n)
+    text = translations(_current.get(DEFAULT_LOCALE)).ngettext(singular, plural, n)
     return text.format(n=n, **params)
 
 

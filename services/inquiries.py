@@ -21,29 +21,30 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from html import escape
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deadline, Deputy, Role, RoleGrant, Station, utcnow
-from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryKind, InquiryMessage, InquiryStatus
+from models.contact import INQUIRY_DEADLINE, Inquiry, InquiryKind, InquiryMessage, InquiryRating, InquiryStatus
 from services import audit, contact_stats, deadlines, outbox, privacy
 from services.outbox import tell
 from services.auth import Actor, require
 from services import calendar
-from services.calendar import DEFAULT_TZ, HolidayCalendar, get_calendar, local_day_start, period_end, remind_before
+from services.calendar import DEFAULT_TZ, HolidayCalendar, get_calendar, local_day_start, period_end
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
+from services.text import fit, tidy
 
 KIND = INQUIRY_DEADLINE
 TEXT_MAX = 2000
 NOTE_MAX = 500
 PHOTOS_MAX = 3
-MORNING = timedelta(hours=9)  # reminders go out at 09:00 local time, not at midnight
 
 PLATFORMS = {  # the four platforms of grassroots governance (seed 004)
     "governance": N_("Comprehensive governance"),
@@ -59,15 +60,26 @@ STATUS_LABELS = {
     InquiryStatus.declined: N_("meeting declined"),
     InquiryStatus.resolved: N_("resolved"),
     InquiryStatus.withdrawn: N_("withdrawn"),
+    InquiryStatus.moved: N_("meeting moved"),
+    InquiryStatus.held: N_("meeting held"),
+    InquiryStatus.cancelled: N_("meeting cancelled"),
 }
 # Statuses in which the deputy still has something to do or follow.
-ACTIVE = (InquiryStatus.open, InquiryStatus.answered, InquiryStatus.accepted)
+ACTIVE = (InquiryStatus.open, InquiryStatus.answered, InquiryStatus.accepted, InquiryStatus.moved)
+# After an answer or a referral the resident may rate it, once.
+RATEABLE = (InquiryStatus.answered, InquiryStatus.referred, InquiryStatus.resolved)
+RATINGS = {
+    InquiryRating.resolved: N_("Resolved"),
+    InquiryRating.partly: N_("Partly resolved"),
+    InquiryRating.not_resolved: N_("Not resolved"),
+}
 
 # Buttons inside notifications. handlers/contact.py and handlers/inbox.py declare
 # CallbackData classes with these prefixes and the fields (action, inquiry_id).
 THREAD_PREFIX = "thr"
 INBOX_PREFIX = "ibx"
 OVERSIGHT_PREFIX = "ovi"
+INBOX_MENU = "menu:inbox"  # bot.menu.MenuCb(key="inbox"), the deputy's inbox (handlers/inbox.py)
 _NUMBER = re.compile(r"DB-(\d{4})-(\d{1,9})", re.IGNORECASE)
 
 
@@ -85,12 +97,14 @@ class Rules:
     tz: ZoneInfo = DEFAULT_TZ
     calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
     per_day: int = 10
+    office_days: int = 5  # the congress office answers an overdue letter within this many days
 
     @classmethod
     def of(cls, settings: Any) -> Rules:
         """From bot.settings.Settings (duck-typed, so services never import the bot)."""
         return cls(settings.inquiry_reply_days, settings.reminder_days_before, settings.count_working_days,
-                   settings.tz, get_calendar(settings.holidays_file), settings.inquiries_per_day)
+                   settings.tz, get_calendar(settings.holidays_file), settings.inquiries_per_day,
+                   settings.inquiry_office_reply_days)
 
     def local(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
@@ -109,6 +123,8 @@ class Draft:
 class Receipt:
     inquiry: Inquiry
     deputy: Deputy
+    by_staff: bool = False  # the deputy is not on the bot: the station's liaison staff handle it meanwhile
+    station: Station | None = None
 
 
 @dataclass(frozen=True)
@@ -131,12 +147,21 @@ class DeputyCard:
     station: Station | None
     promptness: contact_stats.Promptness | None
 
+    @property
+    def on_bot(self) -> bool:
+        return on_bot(self.deputy)
+
+
+def on_bot(deputy: Deputy) -> bool:
+    """Whether the deputy reads the bot; until then their station's liaison staff handle their letters."""
+    return deputy.user_id is not None and deputy.active
+
 
 def clean_text(text: str | None, limit: int = TEXT_MAX) -> str:
-    text = (text or "").strip()
-    if not text or len(text) > limit:
+    text = tidy(text)
+    if not text:
         raise InvalidInput(N_("Please write between 1 and {max} characters."), max=limit)
-    return text
+    return fit(text, limit)
 
 
 def local_day(moment: datetime) -> str:
@@ -158,12 +183,16 @@ def resident_name(inquiry: Inquiry) -> str:
 
 async def liaison_staff(session: AsyncSession, station_id: int | None) -> list[int]:
     """Staff of the station; if it has none, the staff who serve every station."""
-    staff = select(RoleGrant.user_id).where(RoleGrant.role == Role.staff)
-    if station_id is not None:
-        found = list(await session.scalars(staff.where(RoleGrant.station_id == station_id)))
-        if found:
-            return sorted(found)
-    return sorted(await session.scalars(staff.where(RoleGrant.station_id.is_(None))))
+    return (await liaison_map(session))(station_id)
+
+
+async def liaison_map(session: AsyncSession) -> Callable[[int | None], list[int]]:
+    """Every station's liaison staff from one query, for a batch that touches many stations."""
+    by_station: dict[int | None, list[int]] = {}
+    for user_id, station_id in await session.execute(
+            select(RoleGrant.user_id, RoleGrant.station_id).where(RoleGrant.role == Role.staff)):
+        by_station.setdefault(station_id, []).append(user_id)
+    return lambda station_id: sorted(by_station.get(station_id) or by_station.get(None, []))
 
 
 async def reachable_deputy(session: AsyncSession, deputy_id: int) -> Deputy:
@@ -212,21 +241,20 @@ async def open_inquiry(session: AsyncSession, actor: Actor, deputy_id: int, now:
     period = period_end(now, days=rules.reply_days, tz=rules.tz, calendar=rules.calendar,
                         working_days=rules.working_days)
     inquiry.due_on = period.last_day
-    remind = remind_before(period, rules.remind_days_before, rules.tz) if rules.remind_days_before else None
-    await deadlines.open_deadline(
-        session, kind=KIND, subject_id=inquiry.id, started_at=now, due_at=period.due_at,
-        owner_id=deputy.user_id, station_id=deputy.station_id,
-        remind_at=remind + MORNING if remind else None,
-        due_day_at=local_day_start(period.last_day, rules.tz) + MORNING,
-        calendar_note=",".join(str(year) for year in period.uncertain_years),
-    )
+    inquiry.office_due_on = period_end(period.due_at, days=rules.office_days, tz=rules.tz, calendar=rules.calendar,
+                                       working_days=rules.working_days).last_day
+    owners = await deputy_recipients(session, deputy)
+    await deadlines.open_period(session, kind=KIND, subject_id=inquiry.id, period=period,
+                                remind_days=rules.remind_days_before, tz=rules.tz, calendar=rules.calendar,
+                                owner_id=owners[0] if owners else None, station_id=deputy.station_id)
     audit.record(session, actor.id, "inquiry.create", "inquiry", inquiry.id, deputy_id=deputy.id, kind=str(kind))
     await _tell_deputy(session, inquiry, deputy, "new", lambda: _new_inquiry_text(inquiry, rules))
     for index, file_id in enumerate(inquiry.photos):
-        for user_id in await _deputy_recipients(session, deputy):
+        for user_id in owners:
             await outbox.enqueue(session, user_id, "", key=f"inquiry:{inquiry.id}:photo:{index}:{user_id}",
-                                 kind="photo", payload={"photo": file_id})
-    return Receipt(inquiry, deputy)
+                                 kind="photo", payload={"photo": file_id}, concerns=actor.id)
+    station = await session.get(Station, deputy.station_id) if deputy.station_id is not None else None
+    return Receipt(inquiry, deputy, not on_bot(deputy), station)
 
 
 async def _check_daily_limit(session: AsyncSession, actor: Actor, now: datetime, rules: Rules) -> None:
@@ -295,6 +323,7 @@ async def resident_reply(session: AsyncSession, actor: Actor, inquiry_id: int, t
     await _check_daily_limit(session, actor, now, rules)
     message = add_message(session, inquiry, "resident", actor.id, clean_text(text), now)
     await session.flush()
+    audit.record(session, actor.id, "inquiry.reply", "inquiry", inquiry.id, message_id=message.id)
     deputy = await session.get(Deputy, inquiry.deputy_id)
     await _tell_deputy(session, inquiry, deputy, f"msg:{message.id}", lambda: "\n\n".join([
         _("Resident #{alias} wrote again about {number}:", alias=inquiry.resident_alias, number=inquiry.number),
@@ -347,6 +376,44 @@ async def deputy_inquiry(session: AsyncSession, actor: Actor, inquiry_id: int) -
     return inquiry
 
 
+@dataclass(frozen=True)
+class Handling:
+    """An inquiry in the hands of whoever may answer it now, and as whom they answer."""
+
+    inquiry: Inquiry
+    deputy: Deputy
+    author: str  # deputy | staff
+    station: Station | None = None
+
+    def who(self) -> str:
+        """Who answers, as the resident reads it: "Deputy 王芳", or the liaison staff for them."""
+        return responder(self.author, self.deputy, self.station)
+
+
+def responder(author: str, deputy: Deputy, station: Station | None) -> str:
+    if author == "deputy":
+        return _("Deputy {deputy}", deputy=escape(deputy.name))
+    if station is None:
+        return _("The congress office, for deputy {deputy},", deputy=escape(deputy.name))
+    return _("The liaison staff of {station}, for deputy {deputy},", station=escape(station.name),
+             deputy=escape(deputy.name))
+
+
+async def handled_inquiry(session: AsyncSession, actor: Actor, inquiry_id: int) -> Handling:
+    """The inquiry, if `actor` may answer it: the deputy who owns it, or, while that deputy is not on
+    the bot, liaison staff serving its station (first-contact responsibility is theirs meanwhile)."""
+    inquiry = await session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound()
+    deputy = await session.get(Deputy, inquiry.deputy_id)
+    if actor.deputy_id is not None and inquiry.deputy_id == actor.deputy_id:
+        return Handling(inquiry, deputy, "deputy")
+    if not on_bot(deputy) and actor.serves(inquiry.station_id):
+        station = await session.get(Station, inquiry.station_id) if inquiry.station_id is not None else None
+        return Handling(inquiry, deputy, "staff", station)
+    raise PermissionDenied()
+
+
 async def inbox(session: AsyncSession, actor: Actor, limit: int = 30) -> list[InboxItem]:
     """The deputy's inquiries still in hand: running clocks first (soonest due, then oldest), then the
     answered ones still being followed, most recent first."""
@@ -379,39 +446,40 @@ async def respond(session: AsyncSession, inquiry: Inquiry, status: InquiryStatus
 
 
 async def answer(session: AsyncSession, actor: Actor, inquiry_id: int, text: str, now: datetime) -> InquiryMessage:
-    inquiry = await deputy_inquiry(session, actor, inquiry_id)
+    handling = await handled_inquiry(session, actor, inquiry_id)
+    inquiry = handling.inquiry
     resident_id = require_resident(inquiry)
-    message = add_message(session, inquiry, "deputy", actor.id, clean_text(text), now)
+    message = add_message(session, inquiry, handling.author, actor.id, clean_text(text), now)
     await session.flush()
     await respond(session, inquiry, InquiryStatus.answered if inquiry.status == InquiryStatus.open
                   else InquiryStatus(inquiry.status), now)
-    audit.record(session, actor.id, "inquiry.answer", "inquiry", inquiry.id)
-    deputy = await session.get(Deputy, inquiry.deputy_id)
+    audit.record(session, actor.id, "inquiry.answer", "inquiry", inquiry.id, author=handling.author)
     await tell(session, resident_id, lambda: "\n\n".join([
-        _("Deputy {deputy} answered your message {number}:", deputy=escape(deputy.name), number=inquiry.number),
-        escape(message.text)]), key=f"inquiry-msg:{message.id}", buttons=reply_button(inquiry))
+        _("{who} answered your message {number}:", who=handling.who(), number=inquiry.number),
+        escape(message.text)]), key=f"inquiry-msg:{message.id}", buttons=reply_button(inquiry) + rate_buttons(inquiry))
     return message
 
 
 async def resolve(session: AsyncSession, actor: Actor, inquiry_id: int, now: datetime) -> Inquiry:
-    inquiry = await deputy_inquiry(session, actor, inquiry_id)
+    handling = await handled_inquiry(session, actor, inquiry_id)
+    inquiry = handling.inquiry
     if inquiry.status == InquiryStatus.resolved:
         return inquiry
     await respond(session, inquiry, InquiryStatus.resolved, now)
-    audit.record(session, actor.id, "inquiry.resolve", "inquiry", inquiry.id)
+    audit.record(session, actor.id, "inquiry.resolve", "inquiry", inquiry.id, author=handling.author)
     if inquiry.resident_id is not None:
-        deputy = await session.get(Deputy, inquiry.deputy_id)
         await tell(session, inquiry.resident_id, lambda: _(
-            "Deputy {deputy} marked your message {number} as resolved. If it is not, reply here.",
-            deputy=escape(deputy.name), number=inquiry.number),
-            key=f"inquiry:{inquiry.id}:resolved", buttons=reply_button(inquiry))
+            "{who} marked your message {number} as resolved. If it is not, reply here.",
+            who=handling.who(), number=inquiry.number),
+            key=f"inquiry:{inquiry.id}:resolved", buttons=reply_button(inquiry) + rate_buttons(inquiry))
     return inquiry
 
 
 async def refer(session: AsyncSession, actor: Actor, inquiry_id: int, platform: str, note: str,
                 now: datetime) -> Inquiry:
     """Hand the matter to one of the four platforms; the resident is told where it went."""
-    inquiry = await deputy_inquiry(session, actor, inquiry_id)
+    handling = await handled_inquiry(session, actor, inquiry_id)
+    inquiry = handling.inquiry
     if platform not in PLATFORMS:
         raise InvalidInput()
     if inquiry.status == InquiryStatus.referred:
@@ -419,17 +487,69 @@ async def refer(session: AsyncSession, actor: Actor, inquiry_id: int, platform: 
     resident_id = require_resident(inquiry)
     inquiry.referral_platform, inquiry.referral_note = platform, clean_text(note, NOTE_MAX)
     await respond(session, inquiry, InquiryStatus.referred, now)
-    audit.record(session, actor.id, "inquiry.refer", "inquiry", inquiry.id, platform=platform)
+    audit.record(session, actor.id, "inquiry.refer", "inquiry", inquiry.id, platform=platform,
+                 author=handling.author)
     await tell(session, resident_id, lambda: "\n\n".join([
-        _("Your message {number} was referred to the {platform} platform, which will handle it.",
-          number=inquiry.number, platform=platform_label(platform)),
-        _("Note from the deputy: {note}", note=escape(inquiry.referral_note))]),
-        key=f"inquiry:{inquiry.id}:referred", buttons=reply_button(inquiry))
+        _("{who} referred your message {number} to the {platform} platform, which will handle it.",
+          who=handling.who(), number=inquiry.number, platform=platform_label(platform)),
+        _("Note: {note}", note=escape(inquiry.referral_note))]),
+        key=f"inquiry:{inquiry.id}:referred", buttons=reply_button(inquiry) + rate_buttons(inquiry))
+    return inquiry
+
+
+def rating_label(key: str) -> str:
+    return _(RATINGS[InquiryRating(key)])
+
+
+async def rate(session: AsyncSession, actor: Actor, inquiry_id: int, verdict: str, now: datetime) -> Inquiry:
+    """The resident says whether the answer or referral solved the matter: once, and only after one."""
+    inquiry = await resident_inquiry(session, actor, inquiry_id)
+    if verdict not in RATINGS:
+        raise InvalidInput()
+    if inquiry.status not in RATEABLE:
+        raise DomainError(N_("You can rate an answer once it has been answered or referred."))
+    # Conditional, so two presses at once cannot both count.
+    rated = await session.execute(
+        update(Inquiry).where(Inquiry.id == inquiry.id, Inquiry.rating == "")
+        .values(rating=verdict, rated_at=now).execution_options(synchronize_session=False))
+    if rated.rowcount != 1:
+        raise DomainError(N_("You have already rated this answer. Thank you."))
+    await session.refresh(inquiry)
+    audit.record(session, actor.id, "inquiry.rate", "inquiry", inquiry.id, rating=verdict)
+    deputy = await session.get(Deputy, inquiry.deputy_id)
+    await _tell_deputy(session, inquiry, deputy, "rated", lambda: _(
+        "Resident #{alias} rated the answer to {number}: {rating}.", alias=inquiry.resident_alias,
+        number=inquiry.number, rating=rating_label(verdict)))
+    return inquiry
+
+
+async def comment_rating(session: AsyncSession, actor: Actor, inquiry_id: int, text: str) -> Inquiry:
+    """An optional comment with the rating, given once after it."""
+    inquiry = await resident_inquiry(session, actor, inquiry_id)
+    if not inquiry.rating:
+        raise DomainError(N_("Please choose a rating first."))
+    if inquiry.rating_comment:
+        raise DomainError(N_("You have already rated this answer. Thank you."))
+    inquiry.rating_comment = clean_text(text, NOTE_MAX)
+    audit.record(session, actor.id, "inquiry.rate_comment", "inquiry", inquiry.id)
+    deputy = await session.get(Deputy, inquiry.deputy_id)
+    await _tell_deputy(session, inquiry, deputy, "rating-comment", lambda: "\n\n".join([
+        _("Resident #{alias} commented on their rating of {number}:", alias=inquiry.resident_alias,
+          number=inquiry.number), escape(inquiry.rating_comment)]))
     return inquiry
 
 
 def reply_button(inquiry: Inquiry) -> list[tuple[str, str]]:
-    return [(N_("Reply"), button(THREAD_PREFIX, "reply", inquiry.id))]
+    return reply_button_for(inquiry.id)
+
+
+def reply_button_for(inquiry_id: int) -> list[tuple[str, str]]:
+    return [(N_("Reply"), button(THREAD_PREFIX, "reply", inquiry_id))]
+
+
+def rate_buttons(inquiry: Inquiry) -> list[tuple[str, str]]:
+    """After an answer or a referral the resident may say whether it solved the matter, once."""
+    return [] if inquiry.rating else [(N_("Rate this answer"), button(THREAD_PREFIX, "rate", inquiry.id))]
 
 
 def add_message(session: AsyncSession, inquiry: Inquiry, author: str, author_id: int, text: str,
@@ -440,34 +560,57 @@ def add_message(session: AsyncSession, inquiry: Inquiry, author: str, author_id:
     return message
 
 
-async def _deputy_recipients(session: AsyncSession, deputy: Deputy) -> list[int]:
+async def deputy_recipients(session: AsyncSession, deputy: Deputy) -> list[int]:
     """The deputy; while they have not joined the bot, their station's liaison staff."""
-    return [deputy.user_id] if deputy.user_id is not None else await liaison_staff(session, deputy.station_id)
+    return [deputy.user_id] if on_bot(deputy) else await liaison_staff(session, deputy.station_id)
 
 
 async def _tell_deputy(session: AsyncSession, inquiry: Inquiry, deputy: Deputy, what: str,
                        render: Callable[[], str]) -> None:
-    if deputy.user_id is not None:
+    if on_bot(deputy):
         await tell(session, deputy.user_id, render, key=f"inquiry:{inquiry.id}:{what}",
-                   buttons=[(N_("Open"), button(INBOX_PREFIX, "open", inquiry.id))])
+                   buttons=[(N_("Open"), button(INBOX_PREFIX, "open", inquiry.id))], concerns=inquiry.resident_id)
         return
     for user_id in await liaison_staff(session, deputy.station_id):
         await tell(session, user_id, lambda: "\n\n".join([
-            _("Deputy {deputy} has not joined the bot yet. Contact them, or reassign the message.",
-              deputy=escape(deputy.name)), render()]),
+            _("Deputy {deputy} has not joined the bot yet, so this message is yours to handle until they do: "
+              "answer it, refer it, or reassign it. The resident has been told so.", deputy=escape(deputy.name)),
+            render()]),
             key=f"inquiry:{inquiry.id}:{what}:{user_id}",
-            buttons=[(N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id))])
+            buttons=[(N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id))], concerns=inquiry.resident_id)
 
 
 # --- staff -------------------------------------------------------------------------------------
 
 
+async def export_rows(session: AsyncSession, actor: Actor, now: datetime, tz: ZoneInfo) -> list[list[object]]:
+    """One row per letter of the last 12 months in the staff member's stations, with the resident's
+    rating (contact_stats.LETTER_COLUMNS): what the statistics count, letter by letter, and no
+    resident's identity."""
+    require(actor, Role.staff)
+    query = (
+        select(Inquiry, Deputy.name, Station.name, Deadline.closed_in_time)
+        .join(Deputy, Deputy.id == Inquiry.deputy_id).outerjoin(Station, Station.id == Inquiry.station_id)
+        .outerjoin(Deadline, (Deadline.kind == INQUIRY_DEADLINE) & (Deadline.subject_id == Inquiry.id))
+        .where(Inquiry.created_at >= now - contact_stats.WINDOW).order_by(Inquiry.id)
+    )
+    scope = await contact_stats.station_scope(session, actor)
+    if scope is not None:
+        query = query.where(Inquiry.station_id.in_(scope))
+
+    def moment(at: datetime | None) -> str:
+        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    return [[inquiry.number, moment(inquiry.created_at), deputy, station or "", status_label(inquiry),
+             inquiry.due_on.isoformat() if inquiry.due_on else "", moment(inquiry.responded_at),
+             "" if in_time is None else (_("yes") if in_time else _("no")),
+             rating_label(inquiry.rating) if inquiry.rating else "", inquiry.rating_comment]
+            for inquiry, deputy, station, in_time in await session.execute(query)]
+
+
 async def serves_station(session: AsyncSession, actor: Actor, station_id: int | None) -> bool:
     """Whether `actor` is staff serving this station (staff without a station and admins serve all)."""
-    if not actor.is_staff:
-        return False
-    scope = await contact_stats.station_scope(session, actor)
-    return scope is None or station_id in scope
+    return actor.serves(station_id)
 
 
 async def find(session: AsyncSession, actor: Actor, number: str) -> Inquiry:
@@ -500,9 +643,10 @@ async def reassign(session: AsyncSession, actor: Actor, inquiry_id: int, deputy_
         raise InvalidInput(N_("This deputy already owns this message."))
     previous = await session.get(Deputy, inquiry.deputy_id)
     inquiry.deputy_id, inquiry.station_id, inquiry.updated_at = deputy.id, deputy.station_id, now
+    owners = await deputy_recipients(session, deputy)
     await session.execute(
         update(Deadline).where(Deadline.kind == KIND, Deadline.subject_id == inquiry.id)
-        .values(owner_id=deputy.user_id, station_id=deputy.station_id)
+        .values(owner_id=owners[0] if owners else None, station_id=deputy.station_id)
     )
     event = audit.record(session, actor.id, "inquiry.reassign", "inquiry", inquiry.id, previous=previous.id,
                          deputy_id=deputy.id)
@@ -520,43 +664,119 @@ async def reassign(session: AsyncSession, actor: Actor, inquiry_id: int, deputy_
     return inquiry
 
 
+async def hand_over(session: AsyncSession, deputy: Deputy, now: datetime) -> int:
+    """The deputy has joined the bot: the letters still waiting, which their station's staff held for
+    them, are theirs now (answered ones simply show in their inbox). The clocks keep running; the
+    deputy, the staff and each resident are told. Returns how many."""
+    held = list(await session.scalars(select(Inquiry).where(
+        Inquiry.deputy_id == deputy.id, Inquiry.status == InquiryStatus.open).order_by(Inquiry.id)))
+    if not held or not on_bot(deputy):
+        return 0
+    ids = [inquiry.id for inquiry in held]
+    await session.execute(update(Deadline).where(Deadline.kind == KIND, Deadline.subject_id.in_(ids),
+                                                 Deadline.closed_at.is_(None)).values(owner_id=deputy.user_id))
+    audit.record(session, None, "inquiry.hand_over", "deputy", deputy.id, inquiries=ids)
+    numbers = ", ".join(inquiry.number for inquiry in held)
+    await tell(session, deputy.user_id, lambda: _(
+        "Residents' messages to you waited while you were not on the bot; your station's liaison staff looked "
+        "after them. They are yours now, in My inbox: {numbers}.", numbers=numbers),
+        key=f"inquiry-handover:{deputy.id}:{ids[-1]}", buttons=[(N_("My inbox"), INBOX_MENU)])
+    for user_id in await liaison_staff(session, deputy.station_id):
+        await tell(session, user_id, lambda: _(
+            "Deputy {deputy} has joined the bot and now handles their messages themselves: {numbers}.",
+            deputy=escape(deputy.name), numbers=numbers), key=f"inquiry-handover:{deputy.id}:{ids[-1]}:{user_id}")
+    for inquiry in held:
+        if inquiry.resident_id is not None:
+            await tell(session, inquiry.resident_id, lambda inquiry=inquiry: _(
+                "Deputy {deputy} has joined the bot and now handles your message {number} in person.",
+                deputy=escape(deputy.name), number=inquiry.number),
+                key=f"inquiry:{inquiry.id}:handed-over:{deputy.user_id}", buttons=reply_button(inquiry))
+    return len(held)
+
+
 # --- the deadline kind -------------------------------------------------------------------------
 
 
-async def _on_stage(session: AsyncSession, deadline: Deadline, stage: Stage, now: datetime) -> None:
-    inquiry = await session.get(Inquiry, deadline.subject_id)
-    if inquiry is None:
-        return
-    deputy = await session.get(Deputy, inquiry.deputy_id)
-    # The owner is the deputy's account now, not when the clock started: a deputy who joined
-    # since is reminded, one who left is not.
-    owner_id = deputy.user_id if deputy is not None and deputy.active else None
-    deadline.owner_id = owner_id
-    params = dict(number=inquiry.number, alias=inquiry.resident_alias, due=inquiry.due_on.isoformat())
-    owner_text = {
-        Stage.remind: N_("Reminder: message {number} from Resident #{alias} is still waiting. Answer it, or refer "
-                         "it to one of the four platforms, by {due}."),
-        Stage.due_day: N_("Today is the last day to answer message {number} from Resident #{alias}, or to refer "
-                          "it (due {due})."),
-        Stage.escalate: N_("Message {number} from Resident #{alias} is overdue (it was due {due}). Please answer "
-                           "or refer it now; the congress office has been told."),
-    }[stage]
-    if owner_id is not None:
-        await tell(session, owner_id, lambda: _(owner_text, **params), key=f"inquiry:{inquiry.id}:{stage}",
-                   buttons=[(N_("Open"), button(INBOX_PREFIX, "open", inquiry.id))])
-    if stage != Stage.escalate:
-        return
-    station = await session.get(Station, deadline.station_id) if deadline.station_id is not None else None
-    for user_id in await liaison_staff(session, deadline.station_id):
-        if user_id == owner_id:
+OWNER_TEXT = {
+    Stage.remind: N_("Reminder: message {number} from Resident #{alias} is still waiting. Answer it, or refer "
+                     "it to one of the four platforms, by {due}."),
+    Stage.due_day: N_("Today is the last day to answer message {number} from Resident #{alias}, or to refer "
+                      "it (due {due})."),
+    Stage.escalate: N_("Message {number} from Resident #{alias} is overdue (it was due {due}). Please answer "
+                       "or refer it now; the congress office has been told."),
+}
+FOR_DEPUTY = N_("You handle it for deputy {deputy}, who has not joined the bot yet.")
+STAFF_OVERDUE = N_("Overdue: message {number} to deputy {deputy} ({station}), received {received}, was due {due} "
+                   "and has been neither answered nor referred.")
+RESIDENT_OVERDUE = N_("Your message {number} to deputy {deputy} was not answered by its due date, {due}. It has "
+                      "now been passed to the congress office, which will answer you by {office_due}. You do not "
+                      "need to write again.")
+OFFICE_PROMISE = N_("The resident was told the congress office answers by {office_due}.")
+
+
+async def _on_stage(session: AsyncSession, due: list[Row], stage: Stage, now: datetime) -> None:
+    """Remind the owner: the deputy's account now, not when the clock started (a deputy who joined
+    since is reminded, one who left is not), or, while the deputy is not on the bot, the station's
+    liaison staff. When overdue, alert the station's liaison staff too (the whole office when those
+    staff were the owners) and tell the resident the congress office has it now.
+    Read as plain rows, in bulk: a sweep after downtime may bring thousands at once."""
+    found = {row.id: row for row in await session.execute(
+        select(Inquiry.id, Inquiry.number, Inquiry.resident_alias, Inquiry.due_on, Inquiry.deputy_id,
+               Inquiry.created_at, Inquiry.resident_id, Inquiry.office_due_on)
+        .where(Inquiry.id.in_([d.subject_id for d in due])))}
+    deputies = {row.id: row for row in await session.execute(
+        select(Deputy.id, Deputy.user_id, Deputy.active, Deputy.name).where(
+            Deputy.id.in_({i.deputy_id for i in found.values()})))}
+    stations = dict((await session.execute(select(Station.id, Station.name).where(
+        Station.id.in_({d.station_id for d in due if d.station_id is not None})))).all())
+    staff = await liaison_map(session)
+    letters: list[outbox.Letter] = []
+    for deadline in due:
+        inquiry = found.get(deadline.subject_id)
+        if inquiry is None:
             continue
-        await tell(session, user_id, lambda: _(
-            "Overdue: message {number} to deputy {deputy} ({station}), received {received}, was due {due} and has "
-            "been neither answered nor referred.", deputy=escape(deputy.name),
-            station=escape(station.name) if station else "-",
-            received=local_day(inquiry.created_at), **params),
-            key=f"inquiry:{inquiry.id}:escalate:{user_id}",
-            buttons=[(N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id))])
+        deputy = deputies.get(inquiry.deputy_id)
+        joined = deputy is not None and on_bot(deputy)
+        owners = [deputy.user_id] if joined else staff(deadline.station_id)
+        owner_id = owners[0] if owners else None
+        if deadline.owner_id != owner_id:
+            await deadlines.set_owner(session, deadline, owner_id)
+        deputy_name = escape(deputy.name) if deputy else "-"
+        params = dict(number=inquiry.number, alias=inquiry.resident_alias, due=inquiry.due_on.isoformat())
+        office = dict(office_due=inquiry.office_due_on.isoformat() if inquiry.office_due_on else "-")
+        for user_id in owners:
+            if joined:
+                letters.append(outbox.Letter(user_id, partial(_, OWNER_TEXT[stage], **params),
+                                             key=f"inquiry:{inquiry.id}:{stage}",
+                                             buttons=((N_("Open"), button(INBOX_PREFIX, "open", inquiry.id)),)))
+            else:
+                letters.append(outbox.Letter(user_id, partial(_joined_lines, (OWNER_TEXT[stage], params),
+                                                              (FOR_DEPUTY, dict(deputy=deputy_name))),
+                                             key=f"inquiry:{inquiry.id}:{stage}:{user_id}",
+                                             buttons=((N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id)),)))
+        if stage != Stage.escalate:
+            continue
+        if inquiry.resident_id is not None:
+            letters.append(outbox.Letter(inquiry.resident_id, partial(
+                _, RESIDENT_OVERDUE, number=inquiry.number, deputy=deputy_name, due=params["due"], **office),
+                key=f"inquiry:{inquiry.id}:escalate:resident", buttons=tuple(reply_button_for(inquiry.id))))
+        station = stations.get(deadline.station_id)
+        alerted = staff(deadline.station_id) if joined else [u for u in staff(None) if u not in owners]
+        for user_id in alerted:
+            if user_id != owner_id:
+                letters.append(outbox.Letter(user_id, partial(
+                    _joined_lines,
+                    (STAFF_OVERDUE, dict(deputy=deputy_name, station=escape(station) if station else "-",
+                                         received=local_day(inquiry.created_at), **params)),
+                    (OFFICE_PROMISE, office)),
+                    key=f"inquiry:{inquiry.id}:escalate:{user_id}",
+                    buttons=((N_("Open"), button(OVERSIGHT_PREFIX, "open", inquiry.id)),)))
+    await outbox.tell_many(session, letters)
+
+
+def _joined_lines(*parts: tuple[str, dict[str, Any]]) -> str:
+    """Sentences rendered in the recipient's language, one paragraph each."""
+    return "\n\n".join(_(message, **params) for message, params in parts)
 
 
 async def _describe(session: AsyncSession, deadline: Deadline) -> str:
@@ -606,13 +826,16 @@ async def _erase_data(session: AsyncSession, user_id: int) -> None:
             closed = await deadlines.close_deadline(session, KIND, inquiry.id, now)
             if closed is not None:
                 closed.closed_in_time = None
+            # No actor: the audit keeps no trace of who erased their data.
+            audit.record(session, None, "inquiry.withdraw", "inquiry", inquiry.id, reason="erasure")
+        inquiry.resident_id, inquiry.text, inquiry.photos = None, "", []  # first: the notice below carries none
         if pending_meeting:
             deputy = await session.get(Deputy, inquiry.deputy_id)
             await _tell_deputy(session, inquiry, deputy, "withdrawn", lambda inquiry=inquiry: _(
                 "Resident #{alias} withdrew meeting request {number}; the meeting will not take place.",
                 alias=inquiry.resident_alias, number=inquiry.number))
-        inquiry.resident_id, inquiry.text, inquiry.photos = None, "", []
         inquiry.latitude = inquiry.longitude = inquiry.shared_phone = None
+        inquiry.rating_comment = ""
     await session.execute(delete(InquiryMessage).where(InquiryMessage.inquiry_id.in_([i.id for i in inquiries])))
 
 

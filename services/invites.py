@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Department, Deputy, Invite, Role, Station, User, utcnow
-from services import audit, people
-from services.auth import Actor, require
+from services import audit, inquiries, people
+from services.auth import Actor, require, require_station, require_whole_office
 from services.errors import DomainError, InvalidInput, NotFound
 from services.i18n import N_
 
@@ -53,16 +53,21 @@ async def create(
         raise InvalidInput()
     if actor is not None:
         _require_inviter(actor, role)
+    deputy = None
     if deputy_id is not None:
         deputy = await session.get(Deputy, deputy_id)
         if deputy is None:
             raise NotFound()
+        if actor is not None:
+            _require_scope(actor, role, deputy.station_id)
         if deputy.user_id is not None:
             raise DomainError(N_("This deputy has already joined the bot. "
                                  "Withdraw their deputy role first to link another account."))
     for model, key in ((Station, station_id), (Department, department_id)):
         if key is not None and await session.get(model, key) is None:
             raise NotFound()
+    if actor is not None and deputy is None:
+        _require_scope(actor, role, station_id)
     now = now or utcnow()
     token = secrets.token_urlsafe(18)
     invite = Invite(
@@ -98,7 +103,7 @@ async def accept(session: AsyncSession, user: User, token: str, now: datetime | 
         raise DomainError(N_("This invite has already been used. Each invite works once."))
     role = Role(invite.role)
     if role == Role.deputy:
-        await _link_deputy(session, invite, user)
+        await _link_deputy(session, invite, user, now)
     await people.grant_role(session, user.id, role, by=invite.created_by,
                             station_id=invite.station_id, department_id=invite.department_id)
     audit.record(session, user.id, "invite.accept", "invite", invite.id, role=str(role))
@@ -110,7 +115,7 @@ async def accept(session: AsyncSession, user: User, token: str, now: datetime | 
     return invite
 
 
-async def _link_deputy(session: AsyncSession, invite: Invite, user: User) -> None:
+async def _link_deputy(session: AsyncSession, invite: Invite, user: User, now: datetime) -> None:
     existing = await session.scalar(select(Deputy).where(Deputy.user_id == user.id))
     if invite.deputy_id is None:
         if existing is None:
@@ -126,11 +131,26 @@ async def _link_deputy(session: AsyncSession, invite: Invite, user: User) -> Non
     if not deputy.active:  # staff deactivated the record after inviting: an old link must not undo that
         raise DomainError(N_("This deputy record is no longer active. Ask the congress office for a new invite."))
     deputy.user_id = user.id
+    await inquiries.hand_over(session, deputy, now)  # the letters staff held for them are theirs now
 
 
 def _require_inviter(actor: Actor, role: Role | str) -> None:
     """Staff invite and withdraw invites for deputies and departments; staff invites are the admins'."""
     require(actor, Role.admin) if role == Role.staff else require(actor, Role.staff)
+
+
+def _require_scope(actor: Actor, role: Role | str, station_id: int | None) -> None:
+    """A station's clerk invites deputies of their station; department accounts are the whole office's."""
+    if role == Role.department:
+        require_whole_office(actor)
+    elif role == Role.deputy:
+        require_station(actor, station_id)
+
+
+async def _invite_station(session: AsyncSession, invite: Invite) -> int | None:
+    if invite.deputy_id is not None:
+        return await session.scalar(select(Deputy.station_id).where(Deputy.id == invite.deputy_id))
+    return invite.station_id
 
 
 async def revoke(session: AsyncSession, actor: Actor | None, invite_id: int, now: datetime | None = None) -> Invite:
@@ -141,6 +161,7 @@ async def revoke(session: AsyncSession, actor: Actor | None, invite_id: int, now
         raise NotFound()
     if actor is not None:
         _require_inviter(actor, invite.role)
+        _require_scope(actor, invite.role, await _invite_station(session, invite))
     # Conditional, like `accept`: of a withdrawal and an acceptance at the same moment, one wins.
     withdrawn = await session.execute(
         update(Invite)
@@ -168,6 +189,10 @@ async def open_invites(session: AsyncSession, actor: Actor, now: datetime | None
     )
     if not actor.has(Role.admin):
         query = query.where(Invite.role != Role.staff)
+    if actor.stations is not None:  # a station's clerk sees the invites of their station's deputies
+        deputies = select(Deputy.id).where(Deputy.station_id.in_(actor.stations))
+        query = query.where(Invite.role == Role.deputy,
+                            Invite.deputy_id.in_(deputies) | Invite.station_id.in_(actor.stations))
     return list(await session.scalars(query))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from services.i18n import _, use_locale
 
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_SECONDS = 600
+REDACT = "redact"  # a job that edits (or deletes) a message already sent
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Outgoing:
     text: str
     payload: dict[str, Any]
     attempts: int
+    message_id: int | None = None  # a redaction edits this sent message
 
 
 async def enqueue(
@@ -46,10 +48,13 @@ async def enqueue(
     kind: str = "text",
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    concerns: int | None = None,
 ) -> bool:
-    """Owe `chat_id` a message. A second call with the same key is a no-op. Returns True if queued."""
+    """Owe `chat_id` a message. A second call with the same key is a no-op. Returns True if queued.
+    `concerns`: the resident whose data the message carries to someone else (see Notification)."""
     values = dict(
         idempotency_key=key[:128], chat_id=chat_id, kind=kind, text=text, payload=payload or {},
+        concerns_user_id=concerns,
         status=NotificationStatus.pending, attempts=0, not_before=not_before or utcnow(),
         created_at=utcnow(), last_error="",
     )
@@ -61,7 +66,7 @@ async def enqueue(
 
 
 async def tell(session: AsyncSession, user_id: int, render: Callable[[], str], *, key: str,
-               buttons: Iterable[tuple[str, str]] = ()) -> bool:
+               buttons: Iterable[tuple[str, str]] = (), concerns: int | None = None) -> bool:
     """Queue a message rendered in the recipient's own language, text and buttons alike.
 
     `render` runs with the recipient's locale active; `buttons` are (gettext label, callback data).
@@ -70,13 +75,69 @@ async def tell(session: AsyncSession, user_id: int, render: Callable[[], str], *
     with use_locale(user.locale if user else None):
         text = render()
         rows = [[{"text": _(label), "callback_data": data}] for label, data in buttons]
-    return await enqueue(session, user_id, text, key=key, payload={"inline_keyboard": rows} if rows else None)
+    return await enqueue(session, user_id, text, key=key, payload={"inline_keyboard": rows} if rows else None,
+                         concerns=concerns)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One message of a batch for `tell_many`: rendered in its recipient's language."""
+
+    user_id: int
+    render: Callable[[], str]
+    key: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    kind: str = "text"
+    payload: dict[str, Any] | None = None
+    concerns: int | None = None
+
+
+async def tell_many(session: AsyncSession, letters: Iterable[Letter], chunk: int = 500) -> int:
+    """Queue many messages, each in its recipient's language, a chunk at a time: one query for the
+    recipients' languages and one insert per chunk, so a campaign to thousands streams in steady
+    memory. Keys already queued are skipped, as with `enqueue`. Returns how many were offered."""
+    offered = 0
+    batch: list[Letter] = []
+    for letter in letters:
+        batch.append(letter)
+        if len(batch) == chunk:
+            offered += await _queue_batch(session, batch)
+            batch = []
+    if batch:
+        offered += await _queue_batch(session, batch)
+    return offered
+
+
+async def _queue_batch(session: AsyncSession, letters: list[Letter]) -> int:
+    locales = dict((await session.execute(
+        select(User.id, User.locale).where(User.id.in_({letter.user_id for letter in letters})))).all())
+    by_locale: dict[str | None, list[Letter]] = {}
+    for letter in letters:
+        by_locale.setdefault(locales.get(letter.user_id), []).append(letter)
+    now = utcnow()
+    rows = []
+    for locale, group in by_locale.items():
+        with use_locale(locale):  # once per language, not per letter
+            for letter in group:
+                payload = dict(letter.payload or {})
+                if letter.buttons:
+                    payload["inline_keyboard"] = [[{"text": _(label), "callback_data": data}]
+                                                  for label, data in letter.buttons]
+                rows.append(dict(idempotency_key=letter.key[:128], chat_id=letter.user_id, kind=letter.kind,
+                                 text=letter.render(), payload=payload, status=NotificationStatus.pending,
+                                 attempts=0, not_before=now, created_at=now, last_error="",
+                                 concerns_user_id=letter.concerns))
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Notification.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+                          rows)
+    session.info["outbox_dirty"] = True
+    return len(rows)
 
 
 async def notify(session: AsyncSession, user_id: int, message: str, *, key: str,
-                 buttons: Iterable[tuple[str, str]] = (), **params: object) -> bool:
+                 buttons: Iterable[tuple[str, str]] = (), concerns: int | None = None, **params: object) -> bool:
     """Queue gettext `message` with its `params`, in the recipient's own language."""
-    return await tell(session, user_id, lambda: _(message, **params), key=key, buttons=buttons)
+    return await tell(session, user_id, lambda: _(message, **params), key=key, buttons=buttons, concerns=concerns)
 
 
 async def due_candidates(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
@@ -106,10 +167,11 @@ async def claim_many(session: AsyncSession, ids: list[int], now: datetime, lease
         .where(Notification.id.in_(ids), _claimable(now))
         .values(status=NotificationStatus.sending, lease_until=now + lease, attempts=Notification.attempts + 1)
         .returning(Notification.id, Notification.chat_id, Notification.kind, Notification.text,
-                   Notification.payload, Notification.attempts)
+                   Notification.payload, Notification.attempts, Notification.telegram_message_id)
         .execution_options(synchronize_session=False)
     )
-    claimed = [Outgoing(r.id, r.chat_id, r.kind, r.text, dict(r.payload or {}), r.attempts) for r in rows]
+    claimed = [Outgoing(r.id, r.chat_id, r.kind, r.text, dict(r.payload or {}), r.attempts, r.telegram_message_id)
+               for r in rows]
     return sorted(claimed, key=lambda item: item.id)
 
 
@@ -126,9 +188,14 @@ async def hold_for_blocked_chats(session: AsyncSession) -> int:
 
 
 async def mark_sent(session: AsyncSession, notification_id: int, message_id: int | None, now: datetime) -> None:
+    """Delivered. A message turned into a redaction while it was in flight (its resident erased their
+    data meanwhile) stays due, now knowing which sent message to redact."""
+    in_flight_redaction = (Notification.kind == REDACT) & Notification.telegram_message_id.is_(None)
     await session.execute(
         update(Notification).where(Notification.id == notification_id)
-        .values(status=NotificationStatus.sent, sent_at=now, telegram_message_id=message_id, lease_until=None)
+        .values(status=case((in_flight_redaction, NotificationStatus.pending), else_=NotificationStatus.sent),
+                sent_at=now, telegram_message_id=func.coalesce(Notification.telegram_message_id, message_id),
+                lease_until=None)
     )
 
 
@@ -176,10 +243,35 @@ async def requeue_blocked(session: AsyncSession, chat_id: int) -> int:
 
 async def purge_finished(session: AsyncSession, before: datetime) -> int:
     """Forget delivered and given-up messages older than `before`: their texts carry personal
-    data that must not outlive their purpose (the audit trail records the actions)."""
-    result = await session.execute(
-        delete(Notification)
-        .where(Notification.status.in_((NotificationStatus.sent, NotificationStatus.failed)),
-               Notification.created_at < before)
-    )
+    data that must not outlive their purpose (the audit trail records the actions). A sent
+    message carrying a resident's data keeps only its address (chat and message id, emptied of
+    text), so the copy in the recipient's chat can still be redacted if the resident erases."""
+    old = (Notification.status.in_((NotificationStatus.sent, NotificationStatus.failed))
+           & (Notification.created_at < before))
+    kept = (Notification.status == NotificationStatus.sent) & Notification.concerns_user_id.is_not(None)
+    await session.execute(update(Notification).where(old, kept).values(text="", payload={}))
+    result = await session.execute(delete(Notification).where(old, ~kept))
     return result.rowcount or 0
+
+
+async def redact_about(session: AsyncSession, user_id: int, render: Callable[[], str]) -> None:
+    """Erase what messages to others carry of this resident: unsent ones are dropped, and each sent
+    (or in-flight) one becomes a job that edits the recipient's copy into `render()`'s notice."""
+    await session.execute(delete(Notification).where(
+        Notification.concerns_user_id == user_id,
+        Notification.status.not_in((NotificationStatus.sent, NotificationStatus.sending))))
+    sent = (await session.execute(select(Notification.id, Notification.chat_id, Notification.kind).where(
+        Notification.concerns_user_id == user_id))).all()
+    locales = dict((await session.execute(
+        select(User.id, User.locale).where(User.id.in_({row.chat_id for row in sent})))).all())
+    for row in sent:
+        with use_locale(locales.get(row.chat_id)):
+            notice = render()
+        await session.execute(
+            update(Notification).where(Notification.id == row.id)
+            .values(kind=REDACT, text=notice, payload={"was": row.kind}, concerns_user_id=None, attempts=0,
+                    not_before=utcnow(), last_error="",
+                    status=case((Notification.status == NotificationStatus.sent, NotificationStatus.pending),
+                                else_=Notification.status)))
+    if sent:
+        session.info["outbox_dirty"] = True

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deputy, Role, RoleGrant, User, utcnow
 from services import audit, outbox
-from services.auth import Actor, require
+from services.auth import Actor, actor_from, actor_rows, require, require_station, require_whole_office
 from services.directory import Page, paginate
 from services.errors import InvalidInput, NotFound
 from services.i18n import LOCALES, N_, _, locale_from_telegram
@@ -38,6 +38,21 @@ class Contact:
     language_code: str | None = None
 
 
+async def arrive(session: AsyncSession, contact: Contact) -> tuple[Actor, bool]:
+    """Who is writing, with their roles, in one query (two on a first contact). Returns (actor, first contact)."""
+    rows = await actor_rows(session, contact.id)
+    if not rows:
+        user, first_contact = await ensure_user(session, contact)
+        return actor_from(user, []), first_contact
+    user = rows[0][0]
+    return actor_from(user, rows), await _refresh(session, user, contact)
+
+
+async def still_known(session: AsyncSession, user_id: int) -> bool:
+    """Whether the person has a row (an erasure in this unit of work removes it)."""
+    return await session.scalar(select(User.id).where(User.id == user_id)) is not None
+
+
 async def ensure_user(session: AsyncSession, contact: Contact) -> tuple[User, bool]:
     """The user row for this Telegram user, created on first contact. Returns (user, created)."""
     user = await session.get(User, contact.id)
@@ -53,6 +68,12 @@ async def ensure_user(session: AsyncSession, contact: Contact) -> tuple[User, bo
         session.add(user)
         await session.flush()
         return user, True
+    return user, await _refresh(session, user, contact)
+
+
+async def _refresh(session: AsyncSession, user: User, contact: Contact) -> bool:
+    """Bring a known user up to date with what Telegram says now. Returns whether this is their first contact."""
+    now = utcnow()
     # A row made from configuration (ADMIN_IDS, the CLI) before the person ever wrote: first contact now.
     first_contact = user.last_seen_at is None
     if first_contact and not user.locale_chosen:
@@ -67,7 +88,7 @@ async def ensure_user(session: AsyncSession, contact: Contact) -> tuple[User, bo
         # Writing to us means they unblocked the bot: deliver what was held back.
         user.blocked_at = None
         await outbox.requeue_blocked(session, user.id)
-    return user, first_contact
+    return first_contact
 
 
 async def set_locale(session: AsyncSession, user: User, locale: str) -> None:
@@ -104,6 +125,10 @@ async def revoke_role(session: AsyncSession, actor: Actor, user_id: int, role: R
     """Withdraw a role, audited, and tell the person. A former deputy's account is unlinked
     from the deputy record, so a new invite can link the deputy's next account."""
     require(actor, Role.admin) if role in (Role.admin, Role.staff) else require(actor, Role.staff)
+    if role == Role.deputy:  # a station's clerk withdraws their own station's deputies only
+        require_station(actor, await session.scalar(select(Deputy.station_id).where(Deputy.user_id == user_id)))
+    elif role == Role.department:
+        require_whole_office(actor)
     result = await session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role))
     if not result.rowcount:
         raise NotFound()

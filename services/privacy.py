@@ -14,8 +14,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditEvent, Deputy, FsmRecord, Notification, Role, RoleGrant, User
-from services import audit, calendar
-from services.i18n import _
+from services import audit, calendar, outbox
+from services.i18n import N_, _
+
+REDACTED = N_("(Removed: the resident who wrote this deleted their data.)")
 
 Describe = Callable[[AsyncSession, int], Awaitable[list[str]]]
 Erase = Callable[[AsyncSession, int], Awaitable[None]]
@@ -77,9 +79,11 @@ async def _describe_profile(session: AsyncSession, user_id: int) -> list[str]:
 async def _erase_profile(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id))
     await session.execute(delete(FsmRecord).where(FsmRecord.key.like(f"%:{user_id}:%")))
-    # Messages to the person (sent or waiting) hold their data too; the audit keeps the
-    # actions but no longer who did them.
+    # Messages to the person (sent or waiting) hold their data too, and so do messages that
+    # carried their words to deputies or staff: those are redacted, in the recipients' chats too.
+    # The audit keeps the actions but no longer who did them.
     await session.execute(delete(Notification).where(Notification.chat_id == user_id))
+    await outbox.redact_about(session, user_id, lambda: _(REDACTED))
     await session.execute(update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
 
 

@@ -21,32 +21,27 @@ from html import escape
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy import text as sql
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditEvent, Deadline, Department, Deputy, Role, RoleGrant
 from models.proposals import Proposal, ProposalClass, ProposalReply, ProposalStatus, Rating, Sitting
-from services import audit, deadlines, outbox
-from services.auth import Actor, require
-from services.calendar import HolidayCalendar, get_calendar, local_day_start, period_end, remind_before
+from services import audit, deadlines, directory, numbering, outbox
+from services.auth import Actor, require, require_station
+from services.calendar import HolidayCalendar, get_calendar, local_day_start, period_end
 from services.calendar import days_left as calendar_days_left
 from services.deadlines import Stage
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
+from services.text import fit, one_line, tidy
 
 KIND = "proposal"  # the first answer
 REANSWER_KIND = "proposal_reanswer"  # the second answer after a "dissatisfied"
 REANSWER_MONTHS = 1
-# A department answering a proposal consults, drafts and signs off, so the 2-day lead of
-# the 7-day rule is far too short: remind two weeks ahead (one week for the second answer).
-REMINDER_LEAD_DAYS = {KIND: 14, REANSWER_KIND: 7}
-REMINDER_HOUR = 9  # reminders arrive in the morning, local time
 TITLE_MAX = 100
 TEXT_MAX = 3000
 PAGE_SIZE = 10
 ANSWER_EXCERPT = 2500  # escaped characters of an answer quoted in a notification (Telegram: 4096)
-_NUMBER_LOCK = 0x4A59  # "JY": serialises numbering on PostgreSQL
 
 CLASS_LABELS = {ProposalClass.ordinary: N_("ordinary"), ProposalClass.complex: N_("complex")}
 SITTING_LABELS = {Sitting.session: N_("at a congress session"), Sitting.recess: N_("between sessions")}
@@ -82,6 +77,8 @@ class Rules:
     months: Mapping[str, int]
     tz: ZoneInfo
     calendar: HolidayCalendar
+    # A department consults, drafts and signs off, so it is reminded well ahead (a setting).
+    remind_days: int = 14
 
     @classmethod
     def from_settings(cls, settings: Any) -> Rules:
@@ -90,6 +87,7 @@ class Rules:
                     ProposalClass.complex: settings.proposal_reply_months_long},
             tz=settings.tz,
             calendar=get_calendar(settings.holidays_file),
+            remind_days=settings.proposal_reminder_days_before,
         )
 
     def today(self, now: datetime) -> date:
@@ -158,13 +156,15 @@ def open_data(proposal_id: int) -> str:
 
 
 def clean_title(value: str) -> str:
-    return _within(" ".join(value.split()), TITLE_MAX, N_("The title cannot be empty."),
+    return _within(one_line(value), TITLE_MAX, N_("The title cannot be empty."),
                    N_("The title is at most {max} characters; yours has {n}."))
 
 
 def clean_text(value: str) -> str:
-    return _within(value.strip(), TEXT_MAX, N_("The text cannot be empty."),
-                   N_("The text is at most {max} characters; yours has {n}."))
+    text = tidy(value)
+    if not text:
+        raise InvalidInput(N_("The text cannot be empty."))
+    return fit(text, TEXT_MAX)
 
 
 def _within(value: str, limit: int, empty: str, too_long: str) -> str:
@@ -204,6 +204,7 @@ async def record_oral(session: AsyncSession, actor: Actor, deputy_id: int, draft
     deputy = await session.get(Deputy, deputy_id)
     if deputy is None or not deputy.active:
         raise NotFound()
+    require_station(actor, deputy.station_id)
     proposal = await _create(session, actor, deputy_id, draft, now, rules, oral=True)
     await _tell(session, [deputy.user_id] if deputy.user_id else [], proposal, "recorded",
                 N_("The congress office recorded your oral suggestion as written proposal {number} «{title}»."))
@@ -216,9 +217,7 @@ async def _create(session: AsyncSession, actor: Actor, deputy_id: int, draft: Dr
         raise InvalidInput()
     department = await _department(session, draft.department_id) if draft.department_id else None
     year = rules.today(now).year
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBER_LOCK})
-    seq = (await session.scalar(select(func.max(Proposal.seq)).where(Proposal.year == year)) or 0) + 1
+    seq = await numbering.next_in_year(session, Proposal, year)
     proposal = Proposal(
         year=year, seq=seq, deputy_id=deputy_id, title=clean_title(draft.title), text=clean_text(draft.text),
         proposal_class=draft.proposal_class, sitting=Sitting.recess if oral else draft.sitting, oral=oral,
@@ -241,6 +240,7 @@ async def assign(session: AsyncSession, actor: Actor, proposal_id: int, departme
     """Staff hand a proposal to a department, or move it to another one (the clock keeps running)."""
     require(actor, Role.staff)
     proposal = await _proposal(session, proposal_id)
+    require_station(actor, await _deputy_station(session, proposal))
     if proposal.status not in (ProposalStatus.filed, ProposalStatus.assigned):
         raise DomainError(CANNOT_HAND_OVER)
     if proposal.department_id == department_id:
@@ -254,7 +254,7 @@ async def assign(session: AsyncSession, actor: Actor, proposal_id: int, departme
     previous = proposal.department_id
     proposal.department_id = department.id
     handover = await _event_id(session, assigned)
-    await _tell(session, await _department_user_ids(session, previous), proposal, f"moved-{handover}",
+    await _tell(session, await directory.department_user_ids(session, previous), proposal, f"moved-{handover}",
                 N_("Proposal {number} «{title}» was moved to {department}; you no longer need to answer it."),
                 department=_h(department.name))
     await _tell_handed_over(session, proposal, department, handover)
@@ -280,7 +280,7 @@ async def _tell_handed_over(session: AsyncSession, proposal: Proposal, departmen
                             handover: int) -> None:
     deputy = await session.get(Deputy, proposal.deputy_id)
     event = f"handover-{handover}"
-    clerks = await _department_user_ids(session, department.id)
+    clerks = await directory.department_user_ids(session, department.id)
     await _tell(session, clerks, proposal, event,
                 N_("New proposal to answer: {number} «{title}» from deputy {deputy}. The answer is due by {due}."),
                 deputy=_h(deputy.name if deputy else ""))
@@ -293,14 +293,8 @@ async def _tell_handed_over(session: AsyncSession, proposal: Proposal, departmen
 async def _start_clock(session: AsyncSession, proposal: Proposal, kind: str, months: int, now: datetime,
                        rules: Rules) -> None:
     period = period_end(now, months=months, tz=rules.tz, calendar=rules.calendar)
-    morning = timedelta(hours=REMINDER_HOUR)
-    remind_at = remind_before(period, REMINDER_LEAD_DAYS[kind], rules.tz)
-    await deadlines.open_deadline(
-        session, kind=kind, subject_id=proposal.id, started_at=now, due_at=period.due_at, owner_id=None,
-        remind_at=remind_at + morning if remind_at else None,
-        due_day_at=local_day_start(period.last_day, rules.tz) + morning,
-        calendar_note=f"weekends only: {', '.join(map(str, period.uncertain_years))}" if period.uncertain else "",
-    )
+    await deadlines.open_period(session, kind=kind, subject_id=proposal.id, period=period,
+                                remind_days=rules.remind_days, tz=rules.tz, calendar=rules.calendar)
     proposal.due_on = period.last_day
 
 
@@ -360,7 +354,7 @@ async def rate(session: AsyncSession, actor: Actor, proposal_id: int, rating: st
         ProposalReply.proposal_id == proposal.id, ProposalReply.round == proposal.round))
     reply.rating, reply.rated_at = rating, now
     audit.record(session, actor.id, "proposal.rate", "proposal", proposal.id, round=reply.round, rating=rating)
-    department_users = await _department_user_ids(session, reply.department_id)
+    department_users = await directory.department_user_ids(session, reply.department_id)
     if not final:
         proposal.round = 2
         await _start_clock(session, proposal, REANSWER_KIND, REANSWER_MONTHS, now, rules)
@@ -394,7 +388,7 @@ async def withdraw(session: AsyncSession, actor: Actor, proposal_id: int, now: d
         Deadline.kind.in_((KIND, REANSWER_KIND)), Deadline.subject_id == proposal.id, Deadline.closed_at.is_(None)))
     proposal.withdrawn_at = now
     audit.record(session, actor.id, "proposal.withdraw", "proposal", proposal.id)
-    await _tell(session, await _department_user_ids(session, proposal.department_id), proposal, "withdrawn",
+    await _tell(session, await directory.department_user_ids(session, proposal.department_id), proposal, "withdrawn",
                 N_("Proposal {number} «{title}» was withdrawn by the deputy; no answer is needed."))
     return proposal
 
@@ -406,14 +400,17 @@ async def card(session: AsyncSession, actor: Actor, proposal_id: int) -> Card:
     """Everything about one proposal, for its deputy, its department and staff only."""
     proposal = await _proposal(session, proposal_id)
     is_department = proposal.department_id is not None and proposal.department_id in actor.department_ids
-    if not (actor.is_staff or actor.deputy_id == proposal.deputy_id or is_department):
+    if not (actor.deputy_id == proposal.deputy_id or is_department
+            or actor.serves(await _deputy_station(session, proposal))):
         raise PermissionDenied()
     replies = list(await session.scalars(
         select(ProposalReply).where(ProposalReply.proposal_id == proposal.id).order_by(ProposalReply.round)))
     ids = {proposal.department_id, *(r.department_id for r in replies)} - {None}
     names = dict((await session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))).all())
-    note = await session.scalar(select(Deadline.calendar_note).where(
-        Deadline.kind.in_((KIND, REANSWER_KIND)), Deadline.subject_id == proposal.id, Deadline.closed_at.is_(None)))
+    note = None
+    if actor.has(Role.staff):  # how the calendar was counted is the office's business, not the deputy's or clerk's
+        note = await session.scalar(select(Deadline.calendar_note).where(
+            Deadline.kind.in_((KIND, REANSWER_KIND)), Deadline.subject_id == proposal.id, Deadline.closed_at.is_(None)))
     return Card(proposal, await session.get(Deputy, proposal.deputy_id), names, replies, note or "")
 
 
@@ -453,10 +450,17 @@ def _office_filter(name: str, today: date):  # noqa: ANN202
     }[name]
 
 
+def _served(actor: Actor):  # noqa: ANN202
+    """Proposals of the deputies of the stations a station's clerk serves (the whole office: all)."""
+    if actor.stations is None:
+        return Proposal.id.is_not(None)
+    return Proposal.deputy_id.in_(select(Deputy.id).where(Deputy.station_id.in_(actor.stations)))
+
+
 async def office_counts(session: AsyncSession, actor: Actor, today: date) -> dict[str, int]:
     require(actor, Role.staff)
     return {name: await session.scalar(select(func.count()).select_from(Proposal)
-                                       .where(_office_filter(name, today))) or 0
+                                       .where(_office_filter(name, today), _served(actor))) or 0
             for name in OFFICE_LISTS}
 
 
@@ -466,7 +470,7 @@ async def office_list(session: AsyncSession, actor: Actor, name: str, today: dat
     require(actor, Role.staff)
     if name not in OFFICE_LISTS:
         raise InvalidInput()
-    return await _page(session, select(Proposal).where(_office_filter(name, today))
+    return await _page(session, select(Proposal).where(_office_filter(name, today), _served(actor))
                        .order_by(Proposal.due_on.is_(None), Proposal.due_on, Proposal.id), page)
 
 
@@ -488,23 +492,30 @@ async def department_names(session: AsyncSession, proposals: list[Proposal]) -> 
 async def find_deputies(session: AsyncSession, actor: Actor, name_part: str) -> list[Deputy]:
     """Staff look a deputy up by part of the name, to record an oral suggestion for them."""
     require(actor, Role.staff)
-    needle = " ".join(name_part.split())
+    needle = one_line(name_part)
     if not needle:
         raise InvalidInput(N_("Type at least one character of the deputy's name."))
-    return list(await session.scalars(
-        select(Deputy).where(Deputy.active.is_(True), Deputy.name.contains(needle, autoescape=True))
-        .order_by(Deputy.name).limit(PAGE_SIZE)))
+    query = select(Deputy).where(Deputy.active.is_(True), Deputy.name.contains(needle, autoescape=True))
+    if actor.stations is not None:
+        query = query.where(Deputy.station_id.in_(actor.stations))
+    return list(await session.scalars(query.order_by(Deputy.name).limit(PAGE_SIZE)))
 
 
 # --- deadlines ----------------------------------------------------------------------------------
 
 
-async def on_stage(session: AsyncSession, deadline: Deadline, stage: Stage, now: datetime) -> None:
-    """Remind the department before and on the last day; when overdue, tell it, all staff and the deputy."""
+async def on_stage(session: AsyncSession, due: list[Row], stage: Stage, now: datetime) -> None:
+    """Remind the department before and on the last day; when overdue, tell it, all staff and the deputy.
+    Proposals are few (hundreds a year), so each is handled on its own."""
+    for deadline in due:
+        await _fire_stage(session, deadline, stage)
+
+
+async def _fire_stage(session: AsyncSession, deadline: Row, stage: Stage) -> None:
     proposal = await session.get(Proposal, deadline.subject_id)
     if proposal is None or proposal.department_id is None:
         return
-    department_users = await _department_user_ids(session, proposal.department_id)
+    department_users = await directory.department_user_ids(session, proposal.department_id)
     key = f"deadline-{deadline.id}-{stage}"
     if stage == Stage.remind:
         await _tell(session, department_users, proposal, key,
@@ -557,6 +568,10 @@ async def _transition(session: AsyncSession, proposal: Proposal, allowed: tuple[
         raise DomainError(refusal)
 
 
+async def _deputy_station(session: AsyncSession, proposal: Proposal) -> int | None:
+    return await session.scalar(select(Deputy.station_id).where(Deputy.id == proposal.deputy_id))
+
+
 async def _department(session: AsyncSession, department_id: int) -> Department:
     department = await session.get(Department, department_id)
     if department is None:
@@ -578,14 +593,7 @@ def may_rate(actor: Actor, proposal: Proposal, deputy: Deputy | None) -> bool:
     """The owning deputy rates; staff rate on their behalf only when the deputy has no Telegram account."""
     if actor.deputy_id is not None and actor.deputy_id == proposal.deputy_id:
         return True
-    return actor.is_staff and deputy is not None and deputy.user_id is None
-
-
-async def _department_user_ids(session: AsyncSession, department_id: int | None) -> list[int]:
-    if department_id is None:
-        return []
-    return list(await session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.department, RoleGrant.department_id == department_id).order_by(RoleGrant.user_id)))
+    return deputy is not None and deputy.user_id is None and actor.serves(deputy.station_id)
 
 
 async def _staff_ids(session: AsyncSession, but: int | None = None) -> list[int]:

@@ -60,7 +60,7 @@ async def suggestions_xlsx(session: AsyncSession, actor: Actor | None, *, locale
     """Every suggestion the filter matches (all by default). `actor=None` is the CLI operator."""
     if actor is not None:
         require(actor, Role.staff)
-    rows = await suggestions.matching(session, flt or suggestions.QueueFilter(status=suggestions.ALL_STATUSES))
+    rows = await suggestions.matching(session, flt or suggestions.QueueFilter(status=suggestions.ALL_STATUSES), actor)
     ids = [s.id for s in rows]
     supporters = await suggestions.support_counts(session, ids)
     rejected = await suggestions.rejections(session, ids)

@@ -30,10 +30,11 @@ from models.suggestions import (
     Support,
 )
 from services import audit, outbox, privacy
-from services.auth import Actor, require
+from services.auth import Actor, require, require_station
 from services.directory import Page, paginate
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
+from services.text import fit, one_line, tidy
 
 S = SuggestionStatus
 
@@ -163,17 +164,14 @@ def clean_category(rules: Rules, key: str) -> str:
 
 
 def clean_description(text: str | None) -> str:
-    text = (text or "").strip()
+    text = tidy(text)
     if len(text) < DESCRIPTION_MIN:
         raise InvalidInput(N_("Please describe the need in at least {min} characters."), min=DESCRIPTION_MIN)
-    if len(text) > DESCRIPTION_MAX:
-        raise InvalidInput(N_("That description has {length} characters; the limit is {max}. "
-                              "Please shorten it and send it again."), length=len(text), max=DESCRIPTION_MAX)
-    return text
+    return fit(text, DESCRIPTION_MAX)
 
 
 def clean_place(text: str | None) -> str:
-    text = " ".join((text or "").split())
+    text = one_line(text)
     if len(text) < 2 or len(text) > PLACE_MAX:
         raise InvalidInput(N_("Type the village and street in 2 to {max} characters, or send a location."),
                            max=PLACE_MAX)
@@ -194,12 +192,10 @@ def clean_raised_by(text: str | None) -> int:
 
 
 def _clean_text(text: str | None, limit: int) -> str:
-    text = (text or "").strip()
+    text = tidy(text)
     if not text:
         raise InvalidInput(N_("Please send it as text."))
-    if len(text) > limit:
-        raise InvalidInput(N_("That text has {length} characters; the limit is {max}."), length=len(text), max=limit)
-    return text
+    return fit(text, limit)
 
 
 # --- the daily limit --------------------------------------------------------------------------
@@ -242,7 +238,7 @@ def validate(rules: Rules, draft: Draft) -> Draft:
         raise InvalidInput(N_("A suggestion holds at most {max} photos."), max=MAX_PHOTOS)
     if draft.latitude is not None and draft.longitude is not None:
         clean_location(draft.latitude, draft.longitude)
-        draft.place_text = " ".join(draft.place_text.split())[:PLACE_MAX]
+        draft.place_text = one_line(draft.place_text)[:PLACE_MAX]
     else:
         draft.place_text = clean_place(draft.place_text)
     if not 1 <= draft.raised_by <= RAISED_BY_MAX:
@@ -357,8 +353,7 @@ async def _announce(session: AsyncSession, suggestion: Suggestion, event: Sugges
 async def set_status(session: AsyncSession, actor: Actor, suggestion_id: int, status: str, *, now: datetime,
                      reason: str = "") -> Suggestion:
     """Staff (or the later orders acting for staff) move a suggestion on; the people behind it are told."""
-    require(actor, Role.staff)
-    suggestion = await get(session, suggestion_id)
+    suggestion = await for_staff(session, actor, suggestion_id)
     await record_status(session, suggestion, status, actor_id=actor.id, now=now, reason=reason)
     audit.record(session, actor.id, "suggestion.status", "suggestion", suggestion.id, status=status)
     return suggestion
@@ -375,9 +370,11 @@ async def get(session: AsyncSession, suggestion_id: int) -> Suggestion:
 
 
 async def for_staff(session: AsyncSession, actor: Actor, suggestion_id: int) -> Suggestion:
-    """Any suggestion, for the congress office only."""
+    """A suggestion from the area of a station the staff member serves (see the staff queue)."""
     require(actor, Role.staff)
-    return await get(session, suggestion_id)
+    suggestion = await get(session, suggestion_id)
+    require_station(actor, suggestion.station_id)
+    return suggestion
 
 
 async def own(session: AsyncSession, actor: Actor, suggestion_id: int) -> Suggestion:
@@ -467,6 +464,9 @@ async def author_name(session: AsyncSession, suggestion: Suggestion) -> str | No
 
 
 # --- the staff queue --------------------------------------------------------------------------
+# A station's liaison clerk sees and triages the suggestions from their station's area; those of
+# no station (the resident did not know, or it spans areas) and all others are the whole
+# congress office's, as with residents' letters (services.inquiries.liaison_staff).
 
 ALL_STATUSES = "all"
 QUEUE_PAGE = 5
@@ -480,7 +480,9 @@ class QueueFilter:
     status: str = OPEN_STATUSES  # open | all | one status
 
 
-def _filtered(query, flt: QueueFilter):  # noqa: ANN001, ANN202
+def _filtered(query, flt: QueueFilter, actor: Actor | None = None):  # noqa: ANN001, ANN202
+    if actor is not None and actor.stations is not None:
+        query = query.where(Suggestion.station_id.in_(actor.stations))
     if flt.category:
         query = query.where(Suggestion.category == flt.category)
     if flt.station_id is not None:
@@ -496,20 +498,19 @@ async def queue(session: AsyncSession, actor: Actor, flt: QueueFilter, page: int
                 per_page: int = QUEUE_PAGE) -> Page[Suggestion]:
     """One page of the queue, oldest first."""
     require(actor, Role.staff)
-    query = _filtered(select(Suggestion), flt).order_by(Suggestion.created_at, Suggestion.id)
+    query = _filtered(select(Suggestion), flt, actor).order_by(Suggestion.created_at, Suggestion.id)
     return await paginate(session, query, page, per_page)
 
 
-async def matching(session: AsyncSession, flt: QueueFilter) -> list[Suggestion]:
-    """Every suggestion the filter matches, oldest first (for exports)."""
-    query = _filtered(select(Suggestion), flt).order_by(Suggestion.created_at, Suggestion.id)
+async def matching(session: AsyncSession, flt: QueueFilter, actor: Actor | None = None) -> list[Suggestion]:
+    """Every suggestion the filter matches (and the staff member serves), oldest first (for exports)."""
+    query = _filtered(select(Suggestion), flt, actor).order_by(Suggestion.created_at, Suggestion.id)
     return list(await session.scalars(query))
 
 
 async def open_for_review(session: AsyncSession, actor: Actor, suggestion_id: int, now: datetime) -> Suggestion:
     """Staff open a suggestion; the first look moves it from received to under review."""
-    require(actor, Role.staff)
-    suggestion = await get(session, suggestion_id)
+    suggestion = await for_staff(session, actor, suggestion_id)
     if suggestion.status == S.received:
         await record_status(session, suggestion, S.under_review, actor_id=actor.id, now=now)
         audit.record(session, actor.id, "suggestion.review", "suggestion", suggestion.id)
@@ -518,8 +519,7 @@ async def open_for_review(session: AsyncSession, actor: Actor, suggestion_id: in
 
 async def for_triage(session: AsyncSession, actor: Actor, suggestion_id: int) -> Suggestion:
     """A suggestion staff are about to accept, merge, question or close: it must still be open."""
-    require(actor, Role.staff)
-    suggestion = await get(session, suggestion_id)
+    suggestion = await for_staff(session, actor, suggestion_id)
     require_open(suggestion)
     return suggestion
 
@@ -578,7 +578,8 @@ async def answer_information(session: AsyncSession, actor: Actor, suggestion_id:
     if request.asked_by is not None:
         await outbox.notify(session, request.asked_by, N_("Answer about suggestion {number}:\n\n<i>{question}</i>\n\n{answer}"),
                             key=f"suggestion-answer:{request.id}", buttons=[(N_("Open the suggestion"), open_button)],
-                            number=suggestion.number, question=escape(request.question), answer=escape(request.answer))
+                            concerns=actor.id, number=suggestion.number, question=escape(request.question),
+                            answer=escape(request.answer))
     audit.record(session, actor.id, "suggestion.answer", "suggestion", suggestion.id)
     return suggestion
 
@@ -634,8 +635,7 @@ async def not_adopt(session: AsyncSession, actor: Actor, suggestion_id: int, now
 async def add_note(session: AsyncSession, actor: Actor, suggestion_id: int, text: str,
                    now: datetime) -> SuggestionEvent:
     """An internal note: staff see it in the history; the resident never does."""
-    require(actor, Role.staff)
-    suggestion = await get(session, suggestion_id)
+    suggestion = await for_staff(session, actor, suggestion_id)
     note = SuggestionEvent(suggestion_id=suggestion.id, at=now, actor_id=actor.id, kind="note",
                            text=_clean_text(text, NOTE_MAX))
     session.add(note)

@@ -47,7 +47,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def tg() -> AsyncIterator["FakeTelegram"]:
-    from tests.fakebot import FakeTelegram
+    from fakebot import FakeTelegram
 
     async with FakeTelegram(token=TOKEN, username=BOT_USERNAME) as server:
         yield server
@@ -66,6 +66,17 @@ async def settings(database_url: str, tg) -> Settings:  # noqa: ANN001
         outbox_interval_seconds=0.5,
         sweep_interval_seconds=3600,
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The scale-out tests run several processes on one PostgreSQL and one Redis; on the SQLite pass
+    (one process owns a SQLite database) they are left out, and they run on the PostgreSQL pass."""
+    if backends.uses_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("scale_out") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 StartBot = Callable[..., Awaitable["BotApp"]]

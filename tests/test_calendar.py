@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -316,20 +316,25 @@ def test_days_left_refuses_naive_now():
 
 
 def test_remind_before():
-    period = period_end(sh(2025, 3, 5, 10), days=7, tz=SH, calendar=CAL)  # last day Mar 12
-    assert remind_before(period, 0, SH) == utc(2025, 3, 11, 16)
-    assert remind_before(period, 2, SH) == utc(2025, 3, 9, 16)
-    assert remind_before(period, 6, SH) == utc(2025, 3, 5, 16)
-    assert remind_before(period, 7, SH) is None  # 00:00 on the start day is before 10:00
-    assert remind_before(period, 30, SH) is None
+    period = period_end(sh(2025, 3, 5, 10), days=7, tz=SH, calendar=CAL)  # Wed, last day Wed Mar 12
+    assert remind_before(period, 0, SH, CAL) == utc(2025, 3, 11, 16)
+    assert remind_before(period, 2, SH, CAL) == utc(2025, 3, 9, 16)  # Mon Mar 10
+    assert remind_before(period, 4, SH, CAL) == utc(2025, 3, 6, 16)  # Sat Mar 8 moves back to Fri Mar 7
+    assert remind_before(period, 6, SH, CAL) == utc(2025, 3, 5, 16)  # Thu Mar 6
+    assert remind_before(period, 7, SH, CAL) is None  # 00:00 on the start day is before 10:00
+    assert remind_before(period, 30, SH, CAL) is None
     with pytest.raises(ValueError):
-        remind_before(period, -1, SH)
+        remind_before(period, -1, SH, CAL)
 
 
-def test_remind_before_counts_from_the_extended_last_day():
-    period = period_end(sh(2025, 9, 26, 9), days=7, tz=SH, calendar=CAL)  # moved to Oct 9
-    assert remind_before(period, 1, SH) == local_day_start(date(2025, 10, 8), SH)
-    assert remind_before(period, 1, SH) - remind_before(period, 2, SH) == timedelta(days=1)
+def test_a_reminder_on_a_rest_day_moves_to_the_last_working_day_before_it():
+    period = period_end(sh(2025, 9, 26, 9), days=7, tz=SH, calendar=CAL)  # Oct 3, a holiday: moved to Oct 9
+    assert period.last_day == date(2025, 10, 9)
+    # Oct 8 and Oct 7 fall inside the National Day holiday: the reminder comes on Tue Sep 30 instead.
+    assert remind_before(period, 1, SH, CAL) == local_day_start(date(2025, 9, 30), SH)
+    assert remind_before(period, 2, SH, CAL) == local_day_start(date(2025, 9, 30), SH)
+    # Sun Sep 28 was a make-up working day, so nine days before (Sep 30) stands as it is.
+    assert remind_before(period, 9, SH, CAL) == local_day_start(date(2025, 9, 30), SH)
 
 
 def test_the_configured_zone_decides_local_dates_shown_by_background_jobs(monkeypatch: pytest.MonkeyPatch):

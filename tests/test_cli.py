@@ -85,7 +85,7 @@ def test_invite_from_the_cli_is_a_working_link(tmp_path):
 def test_jobs_run_at_a_given_time(tmp_path):
     ok = run_cli("jobs", "run", "deadlines", "--at", "2026-03-10T09:00+08:00", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == "deadlines: fired nothing"
+    assert ok.stdout.strip() == "deadlines: fired nothing, skipped 0"
     unknown = run_cli("jobs", "run", "nope", cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown job 'nope'" in unknown.stderr
     garbage = run_cli("jobs", "run", "deadlines", "--at", "tomorrow", cwd=tmp_path)

@@ -404,8 +404,9 @@ async def test_accepting_and_moving_a_meeting(db):
         await meetings.accept(s, deputy, receipt.inquiry.id, MONDAY + timedelta(hours=2), RULES)
         moved = await meetings.move(s, deputy, receipt.inquiry.id, "2026-03-07 15:30", MONDAY + timedelta(days=1),
                                     RULES)
-        assert moved.status == InquiryStatus.accepted
-        deadline = await s.scalar(select(Deadline).where(Deadline.subject_id == receipt.inquiry.id))
+        assert moved.status == InquiryStatus.moved
+        deadline = await s.scalar(select(Deadline).where(Deadline.kind == "inquiry",
+                                                         Deadline.subject_id == receipt.inquiry.id))
         assert deadline.closed_in_time and deadline.closed_at == MONDAY + timedelta(hours=2)
     told = [n.text for n in await notifications(db, World.RESIDENT)]
     assert "2026-03-06 10:00" in told[-2] and "2026-03-07 15:30" in told[-1]
@@ -454,13 +455,13 @@ async def test_promptness_on_the_card_and_the_statistics_table(db):
         station_staff = await actor(s, World.STATION_STAFF)
         deputies = await contact_stats.by_deputy(s, station_staff, later)
         assert [t.label for t in deputies] == ["王芳", "李明", "钱多"]  # the other station's deputy is not theirs
-        assert deputies[0].values() == [2, 1, 0, 1, 2.0]
+        assert deputies[0].values() == [2, 1, 0, 1, 2.0, 0, 0, 0]  # and no resident has rated an answer yet
         stations = await contact_stats.by_station(s, await actor(s, World.CENTRAL_STAFF), later)
         assert {t.label: t.received for t in stations} == {"东街联络站": 2, "西村代表之家": 0}
     table = contact_stats.table_text("Deputy", deputies).splitlines()
     assert len({len(line.encode("gbk")) for line in table}) == 1  # columns line up (CJK counts double)
     sheets = load_workbook(io.BytesIO(contact_stats.workbook([("Deputies", "Deputy", deputies)])))
-    assert [c.value for c in sheets["Deputies"][2]] == ["王芳", 2, 1, 0, 1, 2]
+    assert [c.value for c in sheets["Deputies"][2]] == ["王芳", 2, 1, 0, 1, 2, 0, 0, 0]
 
 
 # --- posters and the CLI -----------------------------------------------------------------------
@@ -619,3 +620,20 @@ async def test_one_active_code_per_deputy_even_when_two_requests_race(db, monkey
         assert [c.id for c in active] == [first.id]
         await deputy_codes.revoke(s, await actor(s, World.STATION_STAFF), MONDAY, deputy_id=world.deputy)
         assert await deputy_codes.active_code(s, deputy_id=world.deputy) is None
+
+
+async def test_a_residents_reply_and_an_erasure_that_withdraws_a_letter_are_audited(db):
+    from models import AuditEvent
+    from services import privacy
+
+    world = await build_world(db)
+    inquiry = await write(db, world)
+    async with db.session() as s:
+        await inquiries.resident_reply(s, await actor(s, World.RESIDENT), inquiry.id, "补充：在路口", MONDAY,
+                                       RULES)
+    async with db.session() as s:
+        await privacy.erase(s, await s.get(User, World.RESIDENT))
+    async with db.session() as s:
+        events = [(e.action, e.actor_id) for e in await s.scalars(
+            select(AuditEvent).where(AuditEvent.subject_type == "inquiry").order_by(AuditEvent.id))]
+    assert events == [("inquiry.create", None), ("inquiry.reply", None), ("inquiry.withdraw", None)]

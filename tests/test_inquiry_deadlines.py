@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import Deadline, Deputy, User
+from models import AuditEvent, Deadline, Deputy, User
 from services import contact_stats, deadlines, inquiries, people
 from services.calendar import HolidayCalendar
 from services.inquiries import Rules
@@ -37,7 +37,8 @@ async def test_the_clock_of_an_inquiry_received_on_monday(db):
     inquiry = await write(db, world)
     deadline = await _deadline(db, inquiry.id)
     assert deadline.owner_id == World.DEPUTY_USER and deadline.station_id == world.station
-    assert deadline.remind_at == sh(2026, 3, 7, 9)  # two days before the last day, in the morning
+    # Two days before the last day (Mon Mar 9) is a Saturday: the reminder comes on Friday morning.
+    assert deadline.remind_at == sh(2026, 3, 6, 9)
     assert deadline.due_day_at == sh(2026, 3, 9, 9)  # the morning of the last day
     assert deadline.due_at == deadline.escalate_at == sh(2026, 3, 10)  # the last day ends at 24:00
     assert deadline.calendar_note == ""
@@ -152,13 +153,17 @@ async def test_cli_runs_the_sweep_as_if_at_a_time_and_alerts_once(db, database_u
     monkeypatch.setenv("DATABASE_URL", database_url)
     for _ in range(2):
         assert await asyncio.to_thread(main, ["jobs", "run", "deadlines", "--at", "2026-03-10T08:00+08:00"]) == 0
-    assert "fired" in capsys.readouterr().out
+    assert "fired escalate 1, skipped 2" in capsys.readouterr().out
     staff = await _texts(db, World.STATION_STAFF)
     assert len(staff) == 1 and inquiry.number in staff[0]
-    owner = await _texts(db, World.DEPUTY_USER)
-    stages = [n for n in owner if inquiry.number in n]
-    assert len(stages) == 4  # the notice, the reminder, the last day, overdue: each once
-    assert sorted(await _stages(db, World.DEPUTY_USER)) == ["due_day", "escalate", "new", "remind"]
+    # Run for the first time after the last day: the deputy hears it is overdue, never "today is the
+    # last day" on the day after; the reminders it passed over are recorded as skipped.
+    assert await _stages(db, World.DEPUTY_USER) == ["new", "escalate"]
+    async with db.session() as s:
+        events = list(await s.execute(select(AuditEvent.action, AuditEvent.detail)
+                                      .where(AuditEvent.action.like("deadline.%")).order_by(AuditEvent.id)))
+    assert [(action, detail["stage"], list(detail["deadlines"].values())) for action, detail in events] == [
+        ("deadline.fire", "escalate", [["remind", "due_day"]])]
     for _ in range(2):
         assert await asyncio.to_thread(main, ["jobs", "run", "overdue_digest", "--at", "2026-03-10T09:15+08:00"]) == 0
     assert len(await _texts(db, World.STATION_STAFF)) == 2  # the alert and one digest
@@ -179,4 +184,6 @@ async def test_reminders_go_to_the_deputys_account_as_it_is_when_they_fire(db):
     assert any(joins_later.number in text for text in await _texts(db, 103))
     assert len(await _texts(db, World.DEPUTY_USER)) == before  # a deputy who left is not reminded
     assert (await _deadline(db, joins_later.id)).owner_id == 103
-    assert (await _deadline(db, leaves.id)).owner_id is None
+    # the station's liaison staff are reminded in their place: first-contact responsibility passes to them
+    assert (await _deadline(db, leaves.id)).owner_id == World.STATION_STAFF
+    assert any(leaves.number in text for text in await _texts(db, World.STATION_STAFF))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import Notification, NotificationStatus, User, utcnow
 from services import outbox, people
+from services.i18n import _, translate
 
 
 async def test_same_key_queues_once(db):
@@ -117,3 +118,27 @@ async def test_delivered_messages_are_forgotten_after_the_retention_period(db):
         assert await outbox.purge_finished(s, utcnow() - timedelta(days=30)) == 1
     async with db.session() as s:
         assert sorted(r.idempotency_key for r in await s.scalars(select(Notification))) == ["new-sent", "old-pending"]
+
+
+async def test_tell_many_queues_each_letter_in_its_recipients_language_once(db):
+    from services.i18n import N_
+
+    async with db.session() as session:
+        for uid, code in ((71, "zh-hans"), (72, "zh-hant"), (73, "en")):
+            await people.ensure_user(session, people.Contact(uid, "R", None, code))
+    message = N_("Cancelled. Nothing was saved.")
+
+    def letters():
+        for uid in (71, 72, 73, 74):  # 74 never wrote to the bot: the default language
+            yield outbox.Letter(uid, lambda: _(message), key=f"many:{uid}", buttons=((N_("Reply"), "thr:reply:1"),))
+
+    async with db.session() as session:
+        assert await outbox.tell_many(session, letters(), chunk=3) == 4
+    async with db.session() as session:  # a second run of the same batch queues nothing new
+        await outbox.tell_many(session, letters(), chunk=3)
+    async with db.session() as session:
+        rows = list(await session.scalars(select(Notification).order_by(Notification.chat_id)))
+    assert [(r.chat_id, r.text) for r in rows] == [
+        (71, translate("zh_CN", message)), (72, translate("zh_TW", message)), (73, translate("en", message)),
+        (74, translate("zh_CN", message))]
+    assert rows[2].payload["inline_keyboard"] == [[{"text": "Reply", "callback_data": "thr:reply:1"}]]

@@ -361,3 +361,28 @@ async def test_a_department_pages_through_every_proposal_it_must_answer(db, offi
         mine, _more = await proposals.mine(s, await _actor(s, DEPUTY), 1)
     assert (len(first), more, len(last), after) == (proposals.PAGE_SIZE, True, 1, False)
     assert len(mine) == 1 and not {p.id for p in first} & {p.id for p in last}
+
+
+async def test_the_reminder_comes_as_many_days_ahead_as_the_setting_says(db, office):
+    from bot.settings import Settings
+
+    rules = proposals.Rules.from_settings(Settings(proposal_reminder_days_before=5))
+    async with db.session() as s:
+        draft = proposals.Draft("Street lights on East Road", "The road is dark at night.", ProposalClass.ordinary,
+                                Sitting.session, office["roads"])
+        filed = await proposals.file(s, await _actor(s, DEPUTY), draft, at("2026-03-02"), rules)
+    async with db.session() as s:
+        deadline = await s.scalar(select(Deadline).where(Deadline.subject_id == filed.id))
+    # The last day is Tue 2 June: five days ahead is Thu 28 May, at 09:00 (two weeks by default).
+    assert deadline.remind_at == at("2026-05-28", 9)
+
+
+async def test_the_unpublished_holidays_note_is_for_staff_only(db, office):
+    proposal = await _file(db, office, at("2026-03-02"))
+    async with db.session() as s:
+        deadline = await s.scalar(select(Deadline).where(Deadline.subject_id == proposal.id))
+        deadline.calendar_note = "2027"
+    async with db.session() as s:
+        notes = {uid: (await proposals.card(s, await _actor(s, uid), proposal.id)).calendar_note
+                 for uid in (STAFF, CLERK, DEPUTY)}
+    assert notes == {STAFF: "2027", CLERK: "", DEPUTY: ""}

@@ -65,7 +65,7 @@ async def test_submit_numbers_the_suggestion_and_keeps_photos_place_and_history(
 
 @pytest.mark.parametrize("changes, words", [
     (dict(description="road"), "at least"),
-    (dict(description="x" * 10_000), "10000 characters"),
+    (dict(description="x" * 10_000), "10,000 characters"),
     (dict(category="casino"), "not offered"),
     (dict(place_text=""), "village and street"),
     (dict(photos=[("f", "u")] * 6), "at most 5 photos"),
@@ -367,7 +367,11 @@ async def test_cli_writes_both_spreadsheets(db, database_url, tmp_path):
 
 
 @pytest.mark.parametrize("typed, cost", [("40,000", 40000), ("120000", 120000), ("1 250.4", 1250),
-                                         ("forty thousand", None), ("inf", None), ("-5", None), ("1e9", None)])
+                                         ("15万", 150_000), ("15.5万元", 155_000), ("￥3,000元", 3000),
+                                         ("1.2亿", 120_000_000), ("十五万", 150_000), ("三百二十万元", 3_200_000),
+                                         ("两千五", 2500), ("１５万", 150_000), ("万", None), ("十五万多", None),
+                                         ("forty thousand", None), ("inf", None), ("-5", None), ("1e9", None),
+                                         ("2万亿", None)])
 def test_estimated_cost_is_read_as_typed_or_refused(typed, cost):
     if cost is None:
         with pytest.raises(DomainError):

@@ -120,7 +120,7 @@ async def cmd_jobs_run(args: argparse.Namespace) -> int:
         from bot.app import create_bot
         from bot.sender import Sender
 
-        sender = Sender(ctx, create_bot(ctx))
+        sender = Sender(ctx, create_bot(ctx, replies=False))
     try:
         summary = await job.fn(JobContext(ctx, sender), ctx.now())
     finally:

@@ -2,20 +2,51 @@
 staff (handlers.oversight) read it."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards import Row, button, markup, pager_row
+from bot.keyboards import Id, Row, button, markup, pager_row
 from bot.text import MESSAGE_LIMIT, clip, h
 from models import Station
-from models.contact import InquiryKind, InquiryStatus
-from services import inquiries
+from models.contact import Inquiry, InquiryKind, InquiryStatus
+from services import inquiries, meetings
 from services.i18n import _, ngettext
 from services.inquiries import Rules, ThreadView
 
 STATIONS_PER_PAGE = 10
+
+
+class InboxCb(CallbackData, prefix=inquiries.INBOX_PREFIX):
+    """What whoever handles an inquiry does with it: its deputy (handlers.inbox), or the station's
+    staff while the deputy is not on the bot (handlers.oversight shows the same buttons)."""
+
+    action: str  # open | reply | resolve | refer | accept | decline | move | place | held | cancel
+    inquiry_id: Id
+
+
+def actions_markup(inquiry: Inquiry, now: datetime, *rows: Row) -> InlineKeyboardMarkup:
+    """What may be done with it now: a meeting requested is accepted, declined or moved; a confirmed one
+    moved or cancelled, and marked held once its time has come."""
+    def act(label: str, action: str) -> InlineKeyboardButton:
+        return button(label, InboxCb(action=action, inquiry_id=inquiry.id))
+
+    actions = [[act(_("Reply"), "reply")]]
+    meeting = inquiry.kind == InquiryKind.meeting
+    if meeting and inquiry.status in meetings.REQUESTED:
+        actions.append([act(_("Accept"), "accept"), act(_("Decline"), "decline"), act(_("Move"), "move")])
+    if meeting and inquiry.status in meetings.CONFIRMED:
+        actions.append([act(_("Move"), "move"), act(_("Cancel the meeting"), "cancel")]
+                       + ([act(_("Mark held"), "held")] if inquiry.meeting_at <= now else []))
+    if meeting and inquiry.status in meetings.MEETING_PENDING:
+        actions.append([act(_("Change the place"), "place")])
+    if not meeting and inquiry.status != InquiryStatus.referred:
+        actions.append([act(_("Refer to a platform"), "refer")])
+    if not meeting and inquiry.status != InquiryStatus.resolved:
+        actions.append([act(_("Mark resolved"), "resolve")])
+    return markup(*actions, *rows)
 
 
 def stations_markup(stations: Sequence[Station], page: int, pick: Callable[[Station], CallbackData],
@@ -42,17 +73,27 @@ def thread_text(view: ThreadView, rules: Rules, viewer: str) -> str:
                   if inquiry.status == InquiryStatus.open and inquiry.due_on else "")]
     if inquiry.meeting_at is not None:
         heading.append(_("Meeting time: {when}", when=rules.local(inquiry.meeting_at)))
+        if inquiry.meeting_place:
+            heading.append(meetings.place_line(inquiry))
     if inquiry.referral_platform:
         heading.append(_("Referred to: {platform}", platform=inquiries.platform_label(inquiry.referral_platform))
-                       + "\n" + _("Note from the deputy: {note}", note=h(inquiry.referral_note)))
+                       + "\n" + _("Note: {note}", note=h(inquiry.referral_note)))
+    if not inquiries.on_bot(view.deputy) and inquiry.status in inquiries.ACTIVE:
+        heading.append(_("Deputy {deputy} has not joined the bot yet: the station's liaison staff handle this "
+                         "message until they do.", deputy=deputy))
     if inquiry.latitude is not None:
         heading.append(_("Location: {place}", place=inquiries.location_link(inquiry.latitude, inquiry.longitude)))
+    if inquiry.rating:
+        heading.append(_("The resident's rating: {rating}", rating=inquiries.rating_label(inquiry.rating))
+                       + (f" · {h(inquiry.rating_comment)}" if inquiry.rating_comment else ""))
     if inquiry.shared_phone and viewer != "resident":
         heading.append(_("Phone shared by the resident: {phone}", phone=h(inquiry.shared_phone)))
 
     def author(who: str) -> str:
         if who == "resident":
             return _("You") if viewer == "resident" else inquiries.resident_name(inquiry)
+        if who == "staff":
+            return _("Liaison staff")
         return _("You") if viewer == "deputy" else _("Deputy {deputy}", deputy=deputy)
 
     first = h(inquiry.text) if inquiry.text else _("(no text)")

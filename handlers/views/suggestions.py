@@ -1,13 +1,20 @@
 """How a suggestion reads, alike for its author (handlers.suggest) and for staff (handlers.pool)."""
 from __future__ import annotations
 
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InputMediaPhoto
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.text import h
+from bot.text import CAPTION_LIMIT, clip, h
 from models import Deputy, Station
 from models.suggestions import Suggestion
 from services import suggestions
 from services.i18n import _
+
+log = logging.getLogger(__name__)
 
 
 def place_line(place_text: str, latitude: float | None, longitude: float | None) -> str:
@@ -43,3 +50,19 @@ async def origin_line(session: AsyncSession, suggestion: Suggestion) -> str:
                  count=suggestion.raised_by)
     name = await suggestions.author_name(session, suggestion)
     return _("Suggested by {name}", name=h(name)) if name else _("Suggested by a resident who chose not to be named")
+
+
+async def send_media(bot: Bot, chat_id: int, session: AsyncSession, s: Suggestion) -> None:
+    """What a suggestion shows before its card: its photos (as an album) and its location."""
+    photos = await suggestions.photos(session, s.id)
+    caption = clip(_("Photos of {number}", number=s.number), CAPTION_LIMIT)
+    try:
+        if len(photos) > 1:
+            await bot.send_media_group(chat_id, [InputMediaPhoto(media=p.file_id, caption=caption if i == 0 else None)
+                                                 for i, p in enumerate(photos)])
+        elif photos:
+            await bot.send_photo(chat_id, photos[0].file_id, caption=caption)
+        if s.latitude is not None and s.longitude is not None:
+            await bot.send_location(chat_id, s.latitude, s.longitude)
+    except TelegramBadRequest as error:  # e.g. a photo Telegram no longer has: the card still matters
+        log.warning("could not show the media of suggestion %s: %s", s.id, error.message)

@@ -40,7 +40,7 @@ async def scan_and_write(resident, payload: str, text: str) -> str:  # noqa: ANN
     """A resident scans the code and sends an opinion without photos or place; returns the tracking number."""
     await resident.send(f"/start {payload}")
     await resident.expect("王芳")
-    await resident.press(zh("Write an opinion"))
+    await resident.press(zh("Write to this deputy"))
     await resident.expect()
     await resident.send(text)
     await resident.press(zh("Continue"), await resident.expect(zh("Continue")))
@@ -62,13 +62,13 @@ async def test_scan_write_and_the_thread_runs_both_ways(tg, db, start_bot):
     await resident.send(f"/start {deputy_payload}")
     card = await resident.expect("王芳")
     assert "东街联络站" in card.text and zh("New deputy: no answers on record yet.") in card.text
-    await resident.press(zh("Write an opinion"))
+    await resident.press(zh("Write to this deputy"))
     await resident.expect(zh("Write your opinion to deputy {deputy} in one message (up to {max} characters). "
                              "Send /cancel to stop.", deputy="王芳", max=2000))
     await resident.send_sticker()
     await resident.expect(zh("Please write your opinion as text. You can add photos in the next step."))
     await resident.send("长" * 2500)
-    await resident.expect(zh("Please write between 1 and {max} characters.", max=2000))
+    await resident.expect(zh("That text has {length} characters; the limit is {max}.", length="2,500", max="2,000"))
     await resident.send("村口路灯坏了一个月 <没人修>")
     await resident.expect(zh("Continue"))
     await resident.send_album(2)
@@ -123,7 +123,7 @@ async def test_a_half_written_opinion_survives_a_restart(tg, db, start_bot):
     resident = tg.user(World.RESIDENT, "Li", language_code="zh-hans")
     await resident.send(f"/start {deputy_payload}")
     await resident.expect("王芳")
-    await resident.press(zh("Write an opinion"))
+    await resident.press(zh("Write to this deputy"))
     await resident.expect()
     await resident.send("桥栏杆松动")
     await resident.expect(zh("Continue"))
@@ -150,7 +150,7 @@ async def test_garbage_truncated_and_revoked_codes(tg, db, start_bot):
                             ("d_" + "a" * 40, deputy_codes.NOT_VALID)):
         await resident.send(f"/start {payload}")
         reply = await resident.expect(zh(answer))
-        assert zh("Find my deputy") in reply.button_texts
+        assert {zh("Find my deputy"), zh("« Main menu")} <= set(reply.button_texts)  # a way on, not a dead end
 
     async with db.session() as s:
         await deputy_codes.regenerate(s, None, MONDAY, deputy_id=world.deputy)
@@ -159,9 +159,13 @@ async def test_garbage_truncated_and_revoked_codes(tg, db, start_bot):
     assert f"https://t.me/minsheng_test_bot?start={station_payload}" in withdrawn.text
     await resident.send(f"/start {station_payload}")
     listing = await resident.expect("东街联络站")
-    assert {"王芳", "李明", "钱多"} <= set(listing.button_texts)
+    assert {"王芳", "李明", "钱多", zh("« Main menu")} <= set(listing.button_texts)
     await resident.press("王芳")
-    assert zh("Book a meeting") in (await resident.expect("王芳")).button_texts
+    card = await resident.expect("王芳")
+    assert {zh("Book a meeting"), zh("Find another deputy"), zh("« Main menu")} <= set(card.button_texts)
+    await resident.press(zh("Find another deputy"), card)
+    picker = await resident.expect(zh("Choose your liaison station:"))
+    assert zh("« Main menu") in picker.button_texts
 
 
 async def test_no_reading_anothers_thread_and_no_forged_deputy_buttons(tg, db, start_bot):

@@ -4,11 +4,15 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from services import deadlines, inquiries
+from services import deadlines, inquiries, meetings
 from services.i18n import ngettext, use_locale
 from tests.e2e.test_contact_flow import deputy_link, due, scan_and_write, tracking_number, zh
 from tests.support.clock import SHANGHAI
 from tests.test_contact import MONDAY, World, actor, build_world
+
+
+# The hint for a time not understood, with its example from the coming week (the clock starts Monday 2 March).
+HINT_ZH = zh(meetings.HINT, iso="2026-03-04 15:00", month=3, day=4, hour=15, hour12=3)
 
 
 def _id(number: str) -> int:
@@ -106,7 +110,7 @@ async def test_a_meeting_is_booked_in_a_slot_accepted_and_moved(tg, db, start_bo
     await deputy.press(zh("Add a slot"), await deputy.expect("9:00-11:30"))
     await deputy.expect()
     await deputy.send("下周找个时间")
-    await deputy.expect(zh("Write the date and time like 2026-03-05 14:00."))
+    await deputy.expect(HINT_ZH)
     await deputy.send("2026-03-05 14:00 东街联络站二楼")
     slots = await deputy.expect("2026-03-05 14:00")
     assert "东街联络站二楼" in slots.text
@@ -123,12 +127,14 @@ async def test_a_meeting_is_booked_in_a_slot_accepted_and_moved(tg, db, start_bo
     notice = await deputy.expect(number)
     assert "2026-03-05 14:00" in notice.text
     await deputy.press(zh("Open"), notice)
-    await deputy.press(zh("Accept"), await deputy.expect(number))
+    thread = await deputy.expect(number)
+    assert "东街联络站二楼" in thread.text  # the slot's place
+    await deputy.press(zh("Accept"), thread)
     await deputy.expect()
     confirmed = await resident.expect(number)
     assert "2026-03-05 14:00" in confirmed.text and "东街联络站二楼" in confirmed.text
 
-    await deputy.press(zh("Move"))
+    await deputy.press(zh("Move"), thread)
     await deputy.expect()
     await deputy.send("2026-03-06 16:30")
     await deputy.expect("2026-03-06 16:30")
@@ -142,9 +148,9 @@ async def test_a_meeting_is_booked_in_a_slot_accepted_and_moved(tg, db, start_bo
     await other.press(zh("Propose another time"), await other.expect())  # the booked slot is no longer offered
     await other.expect()
     await other.send_voice()
-    await other.expect(zh("Write the date and time like 2026-03-05 14:00."))
+    await other.expect(HINT_ZH)
     await other.send("2026-03-40 10:00")
-    await other.expect(zh("Write the date and time like 2026-03-05 14:00."))
+    await other.expect(HINT_ZH)
     await other.send("2026-03-12 10:00")
     await other.expect()
     await other.send("想谈谈修桥的事")

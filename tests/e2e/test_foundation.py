@@ -50,8 +50,10 @@ async def test_invite_makes_a_deputy_once(tg, bot, db):
         new = await invites.create(s, None, Role.deputy, ttl_days=7)
     first, second = tg.user(language_code="zh-hans"), tg.user(language_code="en")
     await first.send(f"/start {new.payload}")
+    await first.expect("欢迎使用民生实事机器人")  # a first contact through an invite gets the notice too
     await first.expect("欢迎加入。您现在的身份是：人大代表")
     await second.send(f"/start {new.payload}")
+    await second.expect("Welcome to Minsheng bot")
     await second.expect("already been used")
     async with db.session() as s:
         actor = await load_actor(s, await s.get(User, first.id))
@@ -59,9 +61,9 @@ async def test_invite_makes_a_deputy_once(tg, bot, db):
         refused = await load_actor(s, await s.get(User, second.id))
         assert Role.deputy not in refused.roles
         assert await s.scalar(select(AuditEvent).where(AuditEvent.action == "invite.accept"))
-    # the command menu follows the role: a deputy has office work, a resident does not
+    # the command menu follows the role: a deputy has office work and the vote (decide), a resident does not
     deputy_commands = dict(await eventually(lambda: tg.commands("chat", chat_id=first.id)))
-    assert "office" in deputy_commands and "decide" not in deputy_commands
+    assert "office" in deputy_commands and "decide" in deputy_commands
 
 
 async def test_menus_show_only_what_the_role_allows(tg, bot, db):
@@ -71,6 +73,7 @@ async def test_menus_show_only_what_the_role_allows(tg, bot, db):
         await people.grant_role(s, staff.id, Role.staff, by=None)
     for user in (resident, staff):
         await user.send("/menu")
+    await resident.expect("Welcome to Minsheng bot")  # its first contact
     resident_menu = (await resident.expect("Main menu")).button_texts
     staff_menu = (await staff.expect("Main menu")).button_texts
     assert "Suggest a project" in resident_menu and "Suggestion queue" not in resident_menu
@@ -118,6 +121,7 @@ async def test_the_bot_works_in_private_chats_only(tg, bot):
 async def test_cancel_outside_a_form(tg, bot):
     user = tg.user(language_code="en")
     await user.send("/cancel")
+    await user.expect("Welcome to Minsheng bot")
     await user.expect("nothing to cancel")
 
 
@@ -153,6 +157,7 @@ async def test_deputies_cannot_erase_themselves(tg, bot, db):
         new = await invites.create(s, None, Role.deputy, ttl_days=7)
     user = tg.user(language_code="en")
     await user.send(f"/start {new.payload}")
+    await user.expect("Welcome to Minsheng bot")
     await user.expect("Welcome aboard")
     await user.expect("Main menu")
     await user.send("/mydata")
@@ -174,4 +179,5 @@ async def test_an_unexpected_error_gets_an_apology_not_silence(tg, bot, monkeypa
     monkeypatch.setattr(handlers.start, "menu_text", broken)
     user = tg.user(language_code="zh-hant")
     await user.send("/menu")
+    await user.expect("歡迎使用民生實事機器人")
     await user.expect("我們這邊出了問題")

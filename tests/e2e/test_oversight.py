@@ -52,7 +52,8 @@ async def test_deadlines_statistics_chart_and_export(tg, db, start_bot, clock):
     table = await staff.expect(en("Deputies: messages from residents, last 12 months"))
     assert table.entities and any(e["type"] == "pre" for e in table.entities)
     row = next(line for line in table.text.splitlines() if line.startswith("王芳"))
-    assert row.split()[1:] == ["2", "1", "0", "1", "1"]  # received, in time, referred, overdue, median days
+    assert row.split()[1:] == ["2", "1", "0", "1", "1", "0", "0", "0"]  # received, in time, referred, overdue,
+    # median days, and the residents' verdicts (solved, partly, unsolved)
     await staff.press(en("Chart"), table)
     chart = await staff.expect()
     assert Image.open(io.BytesIO(chart.photo_bytes)).format in ("PNG", "JPEG")
@@ -60,7 +61,7 @@ async def test_deadlines_statistics_chart_and_export(tg, db, start_bot, clock):
     export = await staff.expect()
     book = load_workbook(io.BytesIO(export.document_bytes))
     rows = {r[0]: r[1:] for r in book["Deputies"].iter_rows(min_row=2, values_only=True)}
-    assert rows["王芳"] == (2, 1, 0, 1, 1) and rows["赵强"] == (1, 0, 0, 1, None)
+    assert rows["王芳"] == (2, 1, 0, 1, 1, 0, 0, 0) and rows["赵强"] == (1, 0, 0, 1, None, 0, 0, 0)
     assert {r[0] for r in book["Stations"].iter_rows(min_row=2, values_only=True)} == {"东街联络站", "西村代表之家"}
     await staff.press(en("By station"), table)
     assert "东街联络站" in (await staff.expect(en("Stations: messages from residents, last 12 months"))).text
@@ -98,7 +99,7 @@ async def test_posters_scan_back_and_a_new_code_retires_the_old_one(tg, db, star
     withdrawn = await resident.expect(zh("This code was withdrawn or replaced and no longer works."))
     assert links[f"station-{world.station}.png"] in withdrawn.text
     await resident.send("/start " + new_link.split("start=")[1])
-    assert zh("Write an opinion") in (await resident.expect("王芳")).button_texts
+    assert zh("Write to this deputy") in (await resident.expect("王芳")).button_texts
 
 
 async def test_staff_reassign_an_inquiry_by_its_number(tg, db, start_bot):

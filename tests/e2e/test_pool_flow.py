@@ -13,7 +13,7 @@ from services import directory, people, suggestions
 from services.auth import load_actor
 from services.i18n import translate
 from services.suggestions import DEFAULT_REASONS, Draft, Rules
-from tests.fakebot import make_png
+from fakebot import make_png
 from tests.support.waiting import eventually
 
 STAFF, CN, TW, EN, DEPUTY = 801, 802, 803, 804, 805
@@ -240,6 +240,7 @@ async def test_residents_pressing_staff_buttons_are_refused_and_nothing_changes(
     made = await seed(app, CN, "zh-hans")
     intruder = tg.user(EN, "Eve", language_code="en")
     await intruder.send("/menu")
+    await intruder.expect("Welcome to Minsheng bot")  # its first contact
     await intruder.expect("Main menu")
     for forged in (ItemCb(act="accept", id=made.id), ItemCb(act="reason", id=made.id, arg=1),
                    QueueCb(act="view", id=made.id), QueueCb(act="export")):

@@ -82,7 +82,7 @@ async def test_a_proposal_answered_late_is_escalated_once_and_rated(tg, start_bo
     assert "no longer valid" in await refusal(deputy, "prw:send")  # a second tap on Submit files nothing
 
     handed = await clerk.expect("JY-2026-0001")
-    assert "新的待答复建议" in handed.text and "2026-06-02" in handed.text
+    assert "新的待答复代表建议" in handed.text and "2026-06-02" in handed.text
 
     # Two weeks before the last day the department is reminded; after it, everyone is told once.
     await sweep_at(app, clock, datetime(2026, 5, 19, 10, tzinfo=TZ))
@@ -99,7 +99,7 @@ async def test_a_proposal_answered_late_is_escalated_once_and_rated(tg, start_bo
 
     # The department answers a week late, with the signed letter attached.
     clock.set(datetime(2026, 6, 10, 15, tzinfo=TZ))
-    await open_menu(clerk, "待答复的建议")
+    await open_menu(clerk, "待答复的代表建议")
     listing = await clerk.expect("JY-2026-0001")
     assert "已超期 8 天" in listing.text
     await clerk.press(lambda text: text.startswith("JY-2026-0001"))
@@ -198,7 +198,7 @@ async def test_office_hands_over_records_oral_suggestions_and_dissatisfied_goes_
     assert "not allowed" in await refusal(other, f"pro:open:{await _proposal_id(app)}")
 
     clock.set(datetime(2026, 4, 1, 10, tzinfo=TZ))
-    await clerk.press("打开建议")
+    await clerk.press("打开代表建议")
     await clerk.expect("JY-2026-0001")
     await clerk.press("撰写答复")
     await clerk.expect("JY-2026-0001")

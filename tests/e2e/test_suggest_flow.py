@@ -67,7 +67,7 @@ async def test_a_complete_suggestion_with_an_album_a_location_and_an_edit(tg, st
     await alice.expect("arrived in parts. The limit here is 2000 characters")
     await alice.no_message(within=0.5)  # one answer, and no fragment taken for the description
     await alice.send("y" * 2500)
-    await alice.expect("That description has 2500 characters; the limit is 2000")
+    await alice.expect("That text has 2,500 characters; the limit is 2,000.")
     await alice.send_photo()  # a photo without text: kept, and the description still asked for
     kept = await alice.expect("Photos saved: 1 of 5.")
     assert "describe the need in words" in kept.text
@@ -129,6 +129,7 @@ async def test_a_form_interrupted_by_a_restart_is_finished_afterwards(tg, start_
         return translate("zh_CN", message, **params)
 
     await li.send("/menu")
+    await li.expect(zh("Welcome to Minsheng bot, the direct line between residents, deputies and the people's congress."))
     await li.expect(zh("Main menu. What would you like to do?"))
     await li.press(zh("Suggest a project"))
     await li.expect(zh("Which kind of project do you suggest?"))
@@ -165,6 +166,7 @@ async def test_a_second_resident_supports_once_and_garbage_links_are_answered(tg
     made = await seed(app, ALICE, show_name=False)
     bob = tg.user(BOB, "Bob", language_code="en")
     await bob.send(f"/start s_{made.share_code}")
+    await bob.expect("Welcome to Minsheng bot")  # its first contact
     card = await bob.expect(f"Suggestion {made.number}")
     assert "Street lights on East Lane" in card.text and "Author" not in card.text
     assert "chose not to be named" in card.text and "Supporters: 0" in card.text

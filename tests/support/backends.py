@@ -15,7 +15,7 @@ from pathlib import Path
 PG_ADMIN_DSN = os.environ.get("MINSHENG_TEST_PG", "postgresql://127.0.0.1:5432/test")
 # A Redis database of its own per run (by process id), so two runs on one machine do not
 # empty each other's conversation state.
-REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS", f"redis://127.0.0.1:6379/{1 + os.getpid() % 10}")
 BACKEND = os.environ.get("MINSHENG_TEST_BACKEND", "sqlite")
 TEMPLATE = f"minsheng_template_{os.getpid()}"  # one per run: parallel runs must not share it
 

@@ -1,7 +1,7 @@
 """A fake Telegram Bot API server over real HTTP, for end-to-end tests of aiogram bots.
 
 The real aiogram ``Dispatcher`` long-polls it with ``getUpdates``; tests play users
-through :class:`~tests.fakebot.user.FakeUser` and read what the bot sent.  Answers
+through :class:`~fakebot.user.FakeUser` and read what the bot sent.  Answers
 follow Telegram: the method list and required parameters come from the official
 spec JSON, error texts and status codes are Telegram's.
 
@@ -135,13 +135,17 @@ class Hold:
     """Holds calls of one method unanswered and unrecorded until :meth:`release`.
 
     A held request whose client disconnects (e.g. the sending task was cancelled) is
-    dropped: it is neither recorded nor delivered.  Usable as a context manager that
-    releases on exit.
+    dropped: it is neither recorded nor delivered — unless ``deliver_anyway``: then, as
+    Telegram does with a request it has already received, it is carried out on release
+    although nobody reads the answer (a sender killed mid-request).  Usable as a context
+    manager that releases on exit.
     """
 
-    def __init__(self, tg: FakeTelegram, method: str, chat_id: int | str | None) -> None:
+    def __init__(self, tg: FakeTelegram, method: str, chat_id: int | str | None,
+                 deliver_anyway: bool = False) -> None:
         self.method = method
         self.chat_id = chat_id
+        self.deliver_anyway = deliver_anyway
         self.waiting = 0
         """Requests currently held."""
         self.dropped = 0
@@ -248,6 +252,8 @@ class FakeTelegram:
         self.webhook_secret: str | None = None
         """secret_token of the last setWebhook (sent by Telegram as X-Telegram-Bot-Api-Secret-Token)."""
         self.closing = False
+        self.revision = 0
+        """Counts changes of the simulated world (messages, edits, presses...); see :meth:`wait_changed`."""
         self._base_url: str | None = None
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
@@ -484,9 +490,10 @@ class FakeTelegram:
         self._faults.append(fault)
         return fault
 
-    def hold(self, method: str, *, chat_id: int | str | None = None) -> Hold:
-        """Hold calls of ``method`` (optionally only for ``chat_id``) until ``.release()``."""
-        hold = Hold(self, self.spec.canonical(method), chat_id)
+    def hold(self, method: str, *, chat_id: int | str | None = None, deliver_anyway: bool = False) -> Hold:
+        """Hold calls of ``method`` (optionally only for ``chat_id``) until ``.release()``; with
+        ``deliver_anyway`` a held call whose client went away is still carried out on release."""
+        hold = Hold(self, self.spec.canonical(method), chat_id, deliver_anyway)
         self._holds.append(hold)
         return hold
 
@@ -512,6 +519,17 @@ class FakeTelegram:
         """The (command, description) list set for exactly this scope and language."""
         return list(self._commands.get((scope_type, chat_id, user_id, language_code), []))
 
+    def menu_commands(self, user: FakeUser) -> list[tuple[str, str]]:
+        """The command list ``user``'s client shows in the private chat with the bot: the narrowest
+        scope set (chat, all private chats, default), each first in the user's language, as Telegram picks."""
+        language = (user.language_code or "")[:2].lower()
+        for scope, chat_id in (("chat", user.id), ("all_private_chats", None), ("default", None)):
+            for code in dict.fromkeys((language, "")):
+                found = self._commands.get((scope, chat_id, None, code))
+                if found:
+                    return list(found)
+        return []
+
     def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
         """The menu button set for ``chat_id`` (or the default one)."""
         return self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "commands"}
@@ -533,8 +551,24 @@ class FakeTelegram:
         except TelegramError as error:
             return error.response()
         hold = next((h for h in self._holds if h.matches(spec.name, params)), None)
+        if hold is not None and hold.deliver_anyway:
+            # Carried out even if this handler is cancelled because the client went away.
+            return await asyncio.shield(asyncio.ensure_future(self._after_hold(hold, spec, params)))
         if hold is not None and not await hold._admit(request):
             return web.Response(status=499)
+        return await self._answer(spec, params)
+
+    async def _after_hold(self, hold: Hold, spec: MethodSpec, params: dict[str, Any]) -> web.StreamResponse:
+        hold.waiting += 1
+        self._notify()
+        try:
+            await self._wait_until(lambda: hold.released or self.closing, None)
+        finally:
+            hold.waiting -= 1
+            self._notify()
+        return await self._answer(spec, params)
+
+    async def _answer(self, spec: MethodSpec, params: dict[str, Any]) -> web.StreamResponse:
         if self.latency:
             await asyncio.sleep(self.latency)
         self.calls.append(Call(spec.name, params))
@@ -723,8 +757,16 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ waiting
 
+    async def wait_changed(self, since: int, timeout: float) -> int:
+        """Wait until :attr:`revision` has moved past ``since`` (or ``timeout`` passed); returns it.
+
+        Lets a viewer long-poll the world: ask again with the revision it last saw."""
+        await self._wait_until(lambda: self.revision > since or self.closing, timeout)
+        return self.revision
+
     def _notify(self) -> None:
         """Wake everything waiting in :meth:`_wait_until` to re-check its condition."""
+        self.revision += 1
         self._changed.set()
         self._changed = asyncio.Event()
 

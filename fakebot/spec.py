@@ -1,7 +1,8 @@
-"""The official Bot API method list, loaded once from the shared spec JSON.
+"""The official Bot API method list, loaded once from the spec JSON shipped with this package.
 
-The file is ``/work/shared/telegram/bot-api-10.1.json`` (found relative to this
-repository); set ``TELEGRAM_SPEC_JSON`` to use another copy.
+``spec_data/bot-api-10.1.json`` is the Bot API 10.1 method and type list scraped from
+Telegram's documentation by PaulSonOfLars/telegram-bot-api-spec (MIT licence, see
+``spec_data/LICENSE``). Set ``TELEGRAM_SPEC_JSON`` to use another copy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SPEC_ENV_VAR = "TELEGRAM_SPEC_JSON"
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/telegram/bot-api-10.1.json"
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "spec_data" / "bot-api-10.1.json"
 
 SCALAR_TYPES = frozenset({"String", "Integer", "Float", "Boolean", "InputFile"})
 

@@ -1,7 +1,4 @@
-"""Self-check of the fake Telegram Bot API (tests/fakebot) with tiny real aiogram bots.
-
-Run: python -m pytest -q tests/fakebot_test_selfcheck.py -p no:cacheprovider -o asyncio_mode=auto
-"""
+"""Self-check of the fake Telegram Bot API (fakebot) with tiny real aiogram bots."""
 
 from __future__ import annotations
 
@@ -42,9 +39,9 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from tests.fakebot import FakeTelegram, FakeUser, LoopbackSession, make_png
-from tests.fakebot.echo import build_echo_dispatcher
-from tests.fakebot.server import CONFLICT_POLL
+from fakebot import FakeTelegram, FakeUser, LoopbackSession, make_png
+from fakebot.echo import build_echo_dispatcher
+from fakebot.server import CONFLICT_POLL
 
 USER_ID = 1001
 
@@ -467,3 +464,65 @@ async def test_user_updates_match_the_spec_and_aiogram(telegram: FakeTelegram, b
     assert help_request["text"] == "❓ Help"
     contact = updates[-5]["message"]["contact"]
     assert contact["user_id"] == USER_ID and contact["phone_number"] == user.phone_number
+
+
+# ---------------------------------------------------------------- a chat as a client draws it
+
+
+async def test_transcript_shows_both_sides_in_order_current_after_edits(telegram: FakeTelegram, bot: Bot,
+                                                                        user: FakeUser) -> None:
+    since = telegram.revision
+    asked = await user.send("/menu")
+    assert await telegram.wait_changed(since, timeout=1) > since
+    menu = await bot.send_message(USER_ID, "<b>Vote?</b>", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Yes", callback_data="vote:yes")]]))
+    await bot.edit_message_reply_markup(chat_id=USER_ID, message_id=menu.message_id, reply_markup=None)
+    await bot.edit_message_text("You voted <i>yes</i>", chat_id=USER_ID, message_id=menu.message_id)
+    await user.send_photo(caption="the lane")
+    doomed = await bot.send_message(USER_ID, "gone soon")
+    await bot.delete_message(USER_ID, doomed.message_id)
+    await bot.send_media_group(USER_ID, [InputMediaPhoto(media=BufferedInputFile(make_png(), "a.png")),
+                                         InputMediaPhoto(media=BufferedInputFile(make_png(5, 5), "b.png"))])
+    await user.send_venue(30.25, 119.72, "East Lane school", "East Lane 1")
+
+    shown = user.transcript()
+    assert [(m["from_bot"], m["kind"]) for m in shown] == [
+        (False, "text"), (True, "text"), (False, "photo"), (True, "photo"), (True, "photo"), (False, "venue")]
+    assert shown[0]["message_id"] == asked["message_id"] and shown[0]["entities"][0]["type"] == "bot_command"
+    edited = shown[1]
+    assert edited["text"] == "You voted yes" and edited["entities"] == [{"type": "italic", "offset": 10, "length": 3}]
+    assert edited["edited"] == 1 and edited["buttons"] == []  # the markup edit is not marked "edited", as in clients
+    photo = shown[2]
+    assert photo["text"] == "the lane" and telegram.file_bytes(photo["file"]["file_id"]).startswith(b"\x89PNG")
+    assert shown[3]["media_group_id"] == shown[4]["media_group_id"] is not None
+    assert shown[5]["venue"]["title"] == "East Lane school" and shown[5]["location"]["latitude"] == 30.25
+
+
+async def test_a_venue_reaches_location_handlers_and_the_reply_keyboard_keeps_its_flags(
+        telegram: FakeTelegram, bot: Bot, user: FakeUser) -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(F.location)
+    async def located(message: Message) -> None:
+        await message.answer(f"{message.venue.title if message.venue else '-'} {message.location.latitude}")
+
+    keyboard = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Here", request_location=True)]])
+    await bot.send_message(USER_ID, "Where?", reply_markup=keyboard)
+    assert user.reply_keyboard_markup["keyboard"] == [[{"text": "Here", "request_location": True}]]
+    await user.expect("Where?")
+    async with telegram.polling(dispatcher, bot):
+        await user.send_venue(30.25, 119.72, "School gate")
+        await user.expect("School gate 30.25")
+
+
+async def test_menu_commands_follow_telegrams_scope_order(telegram: FakeTelegram, bot: Bot, user: FakeUser) -> None:
+    from aiogram.types import BotCommandScopeChat
+
+    assert telegram.menu_commands(user) == []
+    await bot.set_my_commands([BotCommand(command="start", description="any")])
+    await bot.set_my_commands([BotCommand(command="menu", description="主菜单")], language_code="zh")
+    assert telegram.menu_commands(user) == [("menu", "主菜单")]  # zh-hans reads the "zh" list
+    assert telegram.menu_commands(telegram.user(1002, "Ann", language_code="en")) == [("start", "any")]
+    await bot.set_my_commands([BotCommand(command="vote", description="only Li")],
+                              scope=BotCommandScopeChat(chat_id=USER_ID))
+    assert telegram.menu_commands(user) == [("vote", "only Li")]

@@ -77,6 +77,13 @@ CONTENT_KEYS = (
 )
 
 
+def content_kind(payload: dict[str, Any]) -> str:
+    """``text``, ``photo``, ``document``, ``location``... (the first content field of a Message; a
+    caption belongs to its media)."""
+    return next((k for k in CONTENT_KEYS if k in payload and k not in ("entities", "caption", "caption_entities")),
+                "service")
+
+
 @dataclass(eq=False)
 class SentMessage:
     """A message the bot sent (sendX, copyMessage, forwardMessage) and Telegram accepted.
@@ -149,7 +156,7 @@ class SentMessage:
     @property
     def kind(self) -> str:
         """``text``, ``photo``, ``document``, ``location``... (first content field present)."""
-        return next((k for k in CONTENT_KEYS if k in self.payload and not k.endswith("entities")), "service")
+        return content_kind(self.payload)
 
     def describe(self) -> str:
         """One line for failure dumps."""
@@ -169,3 +176,32 @@ class SentMessage:
 
     def __repr__(self) -> str:
         return f"<SentMessage chat={self.chat_id} {self.describe()}>"
+
+
+def message_view(payload: dict[str, Any], *, from_bot: bool, edits: int = 0) -> dict[str, Any]:
+    """One message as a chat client draws it, in plain JSON: who sent it, its kind, text (or caption)
+    with entities, the file it carries (the largest photo size), place, contact, album, reply and
+    inline keyboard. ``edits`` counts the edits a client marks as such (of the text, caption or media)."""
+    view: dict[str, Any] = {
+        "message_id": payload["message_id"],
+        "from_bot": from_bot,
+        "date": payload.get("date"),
+        "kind": "venue" if "venue" in payload else content_kind(payload),
+        "text": payload.get("text", payload.get("caption")),
+        "entities": payload.get("entities") or payload.get("caption_entities") or [],
+        "edited": edits,
+    }
+    for key in MEDIA_KEYS:
+        media = payload.get(key)
+        if media:
+            item = media[-1] if isinstance(media, list) else media
+            view["file"] = {"file_id": item["file_id"], "kind": key, "name": item.get("file_name"),
+                            "mime_type": item.get("mime_type"), "size": item.get("file_size")}
+    for key in ("location", "venue", "contact", "media_group_id"):
+        if key in payload:
+            view[key] = payload[key]
+    if payload.get("reply_to_message"):
+        view["reply_to"] = payload["reply_to_message"]["message_id"]
+    markup = payload.get("reply_markup") or {}
+    view["buttons"] = markup.get("inline_keyboard") or []
+    return view

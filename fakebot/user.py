@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .formatting import bot_command_entities
 from .media import image_size, make_png
-from .models import CallbackAnswer, SentMessage
+from .models import CallbackAnswer, SentMessage, message_view
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -97,6 +97,24 @@ class ChatView(ABC):
         if markup is None:
             return None
         return [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in markup["keyboard"]]
+
+    @property
+    def reply_keyboard_markup(self) -> dict[str, Any] | None:
+        """The reply keyboard currently shown in this chat as the bot sent it (buttons with their
+        ``request_location``/``request_contact`` flags), or None."""
+        return self._tg._reply_keyboards.get(self.chat_id)
+
+    def transcript(self) -> list[dict[str, Any]]:
+        """The chat as a Telegram client shows it: every live message of both sides, oldest first,
+        each current after edits (see :func:`fakebot.models.message_view`)."""
+        tg = self._tg
+        views = [message_view(payload, from_bot=False, edits=int("edit_date" in payload))
+                 for key, payload in tg._user_messages.items()
+                 if key[0] == self.chat_id and key not in tg._deleted_user_messages]
+        views += [message_view(sent.payload, from_bot=True,
+                               edits=sum(edit.method != "editMessageReplyMarkup" for edit in sent.edits))
+                  for sent in self._messages if not sent.deleted]
+        return sorted(views, key=lambda view: view["message_id"])
 
     async def next_message(self, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
         """The next bot message not yet consumed; AssertionError with a dump on timeout."""
@@ -337,6 +355,15 @@ class FakeUser(ChatView):
         chat: ChatView | None = None,
     ) -> dict[str, Any]:
         return self._post({"location": {"latitude": latitude, "longitude": longitude}}, chat)
+
+    async def send_venue(
+        self, latitude: float, longitude: float, title: str, address: str = "", *, chat: ChatView | None = None,
+    ) -> dict[str, Any]:
+        """Send a named place (a client's location picker): Telegram puts both ``venue`` and
+        ``location`` into the message, so location handlers see it too."""
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._post({"venue": {"location": location, "title": title, "address": address},
+                           "location": location}, chat)
 
     async def send_contact(
         self,
