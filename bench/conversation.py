@@ -63,9 +63,12 @@ async def _mix(user: FakeUser) -> int:
     await user.wait_for(lambda m: "MS-" in (m.text or ""), timeout=60)
     user.drain()
     await user.send("/help")
-    await user.next_message(timeout=60)
+    # Waits name what they wait for: a notice sent after the suggestion may still arrive here.
+    await user.wait_for(lambda m: zh("Commands: /menu main menu, /language change language, /mydata your data, "
+                                     "/cancel leave a form.") in (m.text or ""), timeout=60)
+    newest = user.last_message.message_id if user.last_message else 0
     await user.send("/menu")
-    menu = await user.next_message(timeout=60)
+    menu = await user.wait_for(lambda m: m.message_id > newest and zh("My suggestions") in m.button_texts, timeout=60)
     await user.press(zh("My suggestions"), menu)
     await user.wait_for(lambda m: m is menu and "MS-" in (m.text or ""), timeout=60)
     return 10  # updates the bot handled this round
