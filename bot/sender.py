@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import math
 import time
@@ -113,8 +112,8 @@ class Sender:
                 await self._outcomes.join()
             finally:
                 recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
+                # gather, not a suppressed await: a cancellation of drain itself must go on up.
+                await asyncio.gather(recorder, return_exceptions=True)
             return self._delivered
 
     async def _start_ready(self, tasks: set[asyncio.Task[None]]) -> float | None:

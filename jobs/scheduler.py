@@ -13,13 +13,17 @@ from jobs.registry import JOBS, Job, JobContext
 log = logging.getLogger(__name__)
 
 
-def _runner(job: Job, ctx: JobContext):  # noqa: ANN202
+def _runner(job: Job, ctx: JobContext, running: set[asyncio.Task]):  # noqa: ANN202
     async def run() -> None:
+        task = asyncio.current_task()
+        running.add(task)
         try:
             summary = await job.fn(ctx, ctx.app.now())
             log.debug("job %s: %s", job.name, summary)
         except Exception:  # a failing job must not stop the others; the next run tries again
             log.exception("job %s failed", job.name)
+        finally:
+            running.discard(task)
 
     return run
 
@@ -32,11 +36,12 @@ class Jobs:
         self.ctx = ctx
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         self._bell_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task] = set()  # job runs in flight, for stop()
         for job in JOBS.values():
             if job.needs_bot and ctx.sender is None:
                 continue
             self.scheduler.add_job(
-                _runner(job, ctx), "interval", seconds=job.interval_seconds(ctx.app), id=job.name,
+                _runner(job, ctx, self._running), "interval", seconds=job.interval_seconds(ctx.app), id=job.name,
                 max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc),
             )
 
@@ -56,7 +61,14 @@ class Jobs:
                 log.exception("outbox delivery failed")
 
     async def stop(self) -> None:
+        """The scheduler first, so no new run starts whatever happens next; then the runs in flight
+        and the doorbell are cancelled and awaited (a run stuck on the database cannot outlive us)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
         if self._bell_task is not None:
             self._bell_task.cancel()
-            await asyncio.gather(self._bell_task, return_exceptions=True)
-        self.scheduler.shutdown(wait=False)
+            running.append(self._bell_task)
+        await asyncio.gather(*running, return_exceptions=True)

@@ -232,3 +232,31 @@ async def test_a_sender_killed_anywhere_in_a_stream_repeats_at_most_its_in_fligh
         await zygote.stop()
     print(f"messages repeated by each of the 20 kills: {repeats}")
     assert max(repeats) <= IN_FLIGHT, repeats
+
+
+
+async def test_a_stop_with_a_delivery_stuck_winding_down_still_stops_the_jobs(tg, start_bot, monkeypatch):
+    """A delivery stuck while it winds down (a rollback on a connection that does not answer) holds
+    up the jobs' stop until its bound runs out. The scheduler must be down by then: before, it
+    went on starting runs after the bot said it had stopped, against a database already closed."""
+    import bot.runners
+
+    monkeypatch.setattr(bot.runners, "STOP_STEP_SECONDS", 1)
+    app = await start_bot(outbox_interval_seconds=3600)
+    stuck = asyncio.Event()
+
+    async def stubborn_drain(max_seconds: float = 50.0) -> int:
+        stuck.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.sleep(2)  # winding down takes longer than the stop's bound
+            raise
+        return 0
+
+    monkeypatch.setattr(app.sender, "drain", stubborn_drain)
+    app.ctx.ring_outbox()
+    await asyncio.wait_for(stuck.wait(), 10)
+    await app.stop()
+    assert not app.jobs.scheduler.running
+    await asyncio.sleep(2.5)  # the stuck delivery ends: nothing of the bot is left running
