@@ -52,6 +52,7 @@ from services.auth import Actor
 from services.errors import InvalidInput
 from services.i18n import N_, _, use_locale
 from services.suggestions import MAX_PHOTOS, Rules
+from services.text import clean_caption
 
 router = Router(name="suggest")
 menu.register("suggest", N_("Suggest a project"), "suggest", ("resident",), order=10)
@@ -172,15 +173,17 @@ async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> No
     data = await state.get_data()
     photos = data.get("photos", [])
     kept = len(photos) < MAX_PHOTOS
-    if kept:
-        photos.append([best.file_id, best.file_unique_id])
     changes: dict[str, Any] = {"photos": photos}
     at_description = await state.get_state() == SuggestForm.description.state
-    if at_description and message.caption:
+    caption = message.caption or ""
+    if at_description and caption:
         try:
-            changes["description"] = suggestions.clean_description(message.caption)
+            changes["description"] = suggestions.clean_description(caption)
+            caption = ""  # it answered the description step; the photo itself has none
         except InvalidInput as error:
             caption_error = error.localized()
+    if kept:
+        photos.append([best.file_id, best.file_unique_id, clean_caption(caption)])
     await state.update_data(**changes)
     if at_description and "description" in changes:
         await state.set_state(SuggestForm.photos)  # the caption answered the description step
@@ -343,7 +346,7 @@ async def my_one(query: CallbackQuery, callback_data: MineCb, session: AsyncSess
              _("Supporters: {count}", count=await suggestions.support_count(session, s.id)),
              await origin_line(session, s)]
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), [p.caption for p in photos])
     lines += ["", _("<b>History</b>")]
     for event in history:
         line = f"{ctx.local_time(event.at)} · {suggestions.status_label(event.status or '')}"
@@ -366,7 +369,7 @@ async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tup
     lines = [_("<b>Suggestion {number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
              await origin_line(session, s), _("Supporters: {count}", count=count)]
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), [p.caption for p in photos])
     rows = []
     if s.author_id == actor.id:
         lines += ["", _("This is your own suggestion. Share the link so that neighbours can support it.")]

@@ -85,7 +85,7 @@ async def ask_step(step: str, message: Message, state: FSMContext, session: Asyn
 def draft_from(data: dict[str, Any]) -> Draft:
     return Draft(
         category=data.get("category", ""), description=data.get("description", ""),
-        photos=[tuple(p) for p in data.get("photos", [])], station_id=data.get("station_id"),
+        photos=[(*p, "")[:3] for p in data.get("photos", [])], station_id=data.get("station_id"),
         place_text=data.get("place", ""), latitude=data.get("lat"), longitude=data.get("lon"),
         show_name=bool(data.get("show_name")), source=data.get("source", RESIDENT),
         raised_by=int(data.get("raised_by", 1)),
@@ -103,7 +103,8 @@ async def show_preview(message: Message, state: FSMContext, session: AsyncSessio
         lines.append(_("Source: {source}, raised by {count} residents",
                        source=suggestions.source_label(draft.source), count=draft.raised_by))
     lines += detail_lines(draft.category, draft.description, await station_name(session, draft.station_id),
-                          place_line(draft.place_text, draft.latitude, draft.longitude), len(draft.photos))
+                          place_line(draft.place_text, draft.latitude, draft.longitude),
+                          [caption for _file, _unique, caption in draft.photos])
     if resident:
         lines += ["", _("Your name is shown with it.") if draft.show_name else _("It is shown without your name.")]
 
