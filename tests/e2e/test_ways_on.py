@@ -3,6 +3,8 @@ message, and a form's old buttons go away once it has moved on."""
 from __future__ import annotations
 
 from tests.e2e.test_suggest_flow import seed
+from tests.support.chat import in_place
+from tests.test_contact import build_world
 
 MAIN_MENU = "« Main menu"
 
@@ -49,3 +51,50 @@ async def test_a_refusal_inside_a_form_keeps_the_form_open_without_a_menu_button
     assert refusal.buttons == []  # the menu would drop what was entered; the form waits for a better answer
     await user.send("The lane to the primary school is dark after 6 pm; please install street lights.")
     await user.expect("Send photos of the place")
+
+
+async def test_menu_chains_change_the_pressed_message_instead_of_posting_new_ones(tg, db, start_bot):
+    await build_world(db)
+    await start_bot()
+    user = tg.user(805, "Ming", language_code="en")
+    menu = await arrive(user)
+    question = await in_place(user, "Suggest a project", menu, "Which kind of project do you suggest?")
+    assert question.message_id == menu.message_id and "Roads and transport" in question.button_texts
+    await user.no_message()
+    await user.send("/cancel")
+    await user.expect("Cancelled")
+
+    await user.send("/menu")
+    menu = await user.expect("Main menu")
+    screens = []
+    for button, shows in (("Find my deputy", "Choose your liaison station:"),
+                          ("东街联络站", "Deputies of 东街联络站"),
+                          ("王芳", "You can write to this deputy or ask to meet them."),
+                          ("Find another deputy", "Choose your liaison station:")):
+        screens.append(await in_place(user, button, menu, shows))
+    assert {screen.message_id for screen in screens} == {menu.message_id}
+    assert [edit.method for edit in menu.edits] == ["editMessageText"] * 4
+    await user.no_message()
+
+
+async def test_a_photo_steps_old_prompts_lose_their_buttons_once_a_newer_one_or_the_next_step_comes(tg, bot):
+    user = tg.user(806, "Fang", language_code="en")
+    await arrive(user)
+    await user.press("Suggest a project")
+    await user.press("Roads and transport", await user.wait_for(lambda m: "Which kind" in (m.text or "")))
+    await user.wait_for(lambda m: "Describe what is needed" in (m.text or ""))
+    user.drain()
+    await user.send("The lane to the primary school is dark after 6 pm; please install street lights.")
+    first = await user.expect("Send photos of the place")
+    await user.send_photo()
+    second = await user.expect("Photos saved: 1 of 5.")
+    await user.send("a text, not a photo")
+    third = await user.expect("That is not a photo")
+    await user.wait_for(lambda: not second.buttons)  # only the newest prompt can be answered
+    assert first.buttons == [] and [edit.method for edit in second.edits] == ["editMessageReplyMarkup"]
+    assert [edit.method for edit in first.edits] == ["editMessageReplyMarkup"]
+    assert third.button_texts == ["Done", "Remove the photos"]
+
+    await user.press("Done", third)
+    await user.wait_for(lambda m: "Where exactly?" in (m.text or ""))
+    assert [m.message_id for m in user.inbox if "Done" in m.button_texts] == []
