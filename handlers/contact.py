@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
+from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, button, markup, pairs
 from bot.menu import MenuCb, home_row
 from bot.screens import close_keyboard, replace, show
@@ -221,32 +221,30 @@ async def opinion_text(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(text=inquiries.clean_text(message.text))
     await state.set_state(OpinionForm.photos)
-    await message.answer(_("You can add up to {max} photos now, one by one or as an album. Press Continue when "
-                           "you are done, or if you have none.", max=inquiries.PHOTOS_MAX),
-                         reply_markup=_continue_markup())
+    await live_prompt(message.bot, state, await message.answer(
+        _("You can add up to {max} photos now, one by one or as an album. Press Continue when you are done, or if "
+          "you have none.", max=inquiries.PHOTOS_MAX), reply_markup=_continue_markup()))
 
 
 @router.message(OpinionForm.photos, F.photo)
 async def opinion_photo(message: Message, state: FSMContext) -> None:
     photos = list((await state.get_data()).get("photos", []))
     if len(photos) >= inquiries.PHOTOS_MAX:
-        await message.answer(_("You have already attached {max} photos; this one was not added.",
-                               max=inquiries.PHOTOS_MAX),
-                             reply_markup=_continue_markup())
-        return
-    photos.append(message.photo[-1].file_id)
-    await state.update_data(photos=photos)
-    await message.answer(_("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX),
-                         reply_markup=_continue_markup())
+        text = _("You have already attached {max} photos; this one was not added.", max=inquiries.PHOTOS_MAX)
+    else:
+        photos.append(message.photo[-1].file_id)
+        await state.update_data(photos=photos)
+        text = _("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX)
+    await live_prompt(message.bot, state, await message.answer(text, reply_markup=_continue_markup()))
 
 
 @router.callback_query(OpinionForm.photos, StepCb.filter(F.step == "photos_done"))
 async def photos_done(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(OpinionForm.location)
-    await query.answer()
-    await query.message.answer(_("If a place matters, send its location (paperclip → Location). Otherwise press "
-                                 "Send without location."),
-                               reply_markup=markup([button(_("Send without location"), StepCb(step="no_location"))]))
+    await close_keyboard(query)
+    await live_prompt(query.bot, state, await query.message.answer(
+        _("If a place matters, send its location (paperclip → Location). Otherwise press Send without location."),
+        reply_markup=markup([button(_("Send without location"), StepCb(step="no_location"))])))
 
 
 @router.message(OpinionForm.location, F.location)
@@ -259,7 +257,7 @@ async def opinion_location(message: Message, session: AsyncSession, actor: Actor
 @router.callback_query(OpinionForm.location, StepCb.filter(F.step == "no_location"))
 async def opinion_without_location(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
                                    state: FSMContext) -> None:
-    await query.answer()
+    await close_keyboard(query)
     await _submit_opinion(query.message, session, actor, ctx, state, None)
 
 
@@ -269,6 +267,7 @@ async def _submit_opinion(message: Message, session: AsyncSession, actor: Actor,
     receipt = await inquiries.submit_opinion(
         session, actor, data["deputy_id"], Draft(data["text"], tuple(data.get("photos", [])), location),
         ctx.now(), _rules(ctx))
+    await retire_prompt(message.bot, state)  # a location was sent: "Send without location" goes
     await state.clear()
     inquiry = receipt.inquiry
     lines = [_("Sent to deputy {deputy}. Your tracking number is {number}; an answer is due by {due}. The answer "

@@ -2,6 +2,7 @@
 message, and a form's old buttons go away once it has moved on."""
 from __future__ import annotations
 
+from tests.e2e.test_contact_flow import deputy_link
 from tests.e2e.test_suggest_flow import seed
 from tests.support.chat import in_place
 from tests.test_contact import build_world
@@ -98,3 +99,27 @@ async def test_a_photo_steps_old_prompts_lose_their_buttons_once_a_newer_one_or_
     await user.press("Done", third)
     await user.wait_for(lambda m: "Where exactly?" in (m.text or ""))
     assert [m.message_id for m in user.inbox if "Done" in m.button_texts] == []
+
+
+async def test_an_opinions_photo_and_place_prompts_lose_their_buttons_as_the_form_moves_on(tg, db, start_bot):
+    world = await build_world(db)
+    payload = await deputy_link(db, world)
+    await start_bot()
+    user = tg.user(807, "Qing", language_code="en")
+    await user.send(f"/start {payload}")
+    await user.press("Write to this deputy", await user.wait_for(lambda m: "Write to this deputy" in m.button_texts))
+    await user.wait_for(lambda m: "Write your opinion" in (m.text or ""))
+    user.drain()
+    await user.send("The street lamp at the village gate has been broken for a month.")
+    asked = await user.expect("You can add up to 3 photos")
+    await user.send_photo()
+    added = await user.expect("Photo 1 of 3 added.")
+    await user.wait_for(lambda: not asked.buttons)
+    await user.press("Continue", added)
+    place = await user.expect("If a place matters")
+    assert added.buttons == []
+    await user.send_location(22.35, 110.95)
+    await user.expect("Your tracking number is")
+    await user.wait_for(lambda: not place.buttons)
+    live = {text for m in user.inbox for text in m.button_texts}
+    assert not live & {"Continue", "Send without location"}
