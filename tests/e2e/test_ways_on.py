@@ -18,6 +18,13 @@ async def arrive(user):  # noqa: ANN001, ANN201
     return menu
 
 
+async def answer(user, question: str, text: str) -> None:  # noqa: ANN001
+    """Once the form asks `question`, answer it with `text` (what came before is read)."""
+    await user.wait_for(lambda m: question in (m.text or ""))
+    user.drain()
+    await user.send(text)
+
+
 async def test_a_forged_share_link_is_refused_with_the_main_menu_to_go_on(tg, bot):
     user = tg.user(801, "Wei", language_code="en")
     await arrive(user)
@@ -83,9 +90,8 @@ async def test_a_photo_steps_old_prompts_lose_their_buttons_once_a_newer_one_or_
     await arrive(user)
     await user.press("Suggest a project")
     await user.press("Roads and transport", await user.wait_for(lambda m: "Which kind" in (m.text or "")))
-    await user.wait_for(lambda m: "Describe what is needed" in (m.text or ""))
-    user.drain()
-    await user.send("The lane to the primary school is dark after 6 pm; please install street lights.")
+    await answer(user, "Describe what is needed", "The lane to the primary school is dark after 6 pm; "
+                                                  "please install street lights.")
     first = await user.expect("Send photos of the place")
     await user.send_photo()
     second = await user.expect("Photos saved: 1 of 5.")
@@ -108,9 +114,7 @@ async def test_an_opinions_photo_and_place_prompts_lose_their_buttons_as_the_for
     user = tg.user(807, "Qing", language_code="en")
     await user.send(f"/start {payload}")
     await user.press("Write to this deputy", await user.wait_for(lambda m: "Write to this deputy" in m.button_texts))
-    await user.wait_for(lambda m: "Write your opinion" in (m.text or ""))
-    user.drain()
-    await user.send("The street lamp at the village gate has been broken for a month.")
+    await answer(user, "Write your opinion", "The street lamp at the village gate has been broken for a month.")
     asked = await user.expect("You can add up to 3 photos")
     await user.send_photo()
     added = await user.expect("Photo 1 of 3 added.")
