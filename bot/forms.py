@@ -12,9 +12,11 @@ hand it to the step as if it had been typed so.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Awaitable, Callable, Mapping
 
-from aiogram import BaseMiddleware, F
+from aiogram import BaseMiddleware, Bot, F
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -31,7 +33,8 @@ SPLIT_WINDOW_SECONDS = 3  # parts of one over-long text arrive within this time 
 SPLIT_PART_MIN = MESSAGE_LIMIT - 100  # clients cut at a word boundary just below the limit
 LONG = "_long"  # a text over the limit, kept until one of its buttons is pressed
 ENTERED = "_entered"  # something the person sent (a text, a photo, a place) is in the form
-BOOKKEEPING = frozenset({LONG, ENTERED, "split_at", "editing"})
+LIVE = "_live"  # the message id of the step's question whose buttons are still live
+BOOKKEEPING = frozenset({LONG, ENTERED, LIVE, "split_at", "editing"})
 
 
 class CancelCb(CallbackData, prefix="fc"):
@@ -100,6 +103,23 @@ async def ask(query: CallbackQuery, state: FSMContext, form_state: State, prompt
     await enter_form(state, form_state, **data)
     await query.answer()
     await query.message.answer(prompt, reply_markup=markup)
+
+
+async def live_prompt(bot: Bot, state: FSMContext, sent: Message) -> None:
+    """A step that asks again after each answer (a photo step): only its newest question keeps its buttons."""
+    if (await state.get_data()).get(LIVE) != sent.message_id:
+        await retire_prompt(bot, state)
+    await state.update_data(**{LIVE: sent.message_id})
+
+
+async def retire_prompt(bot: Bot, state: FSMContext) -> None:
+    """The form moved on: the step's last question loses its buttons, so none is left to press."""
+    message_id = (await state.get_data()).get(LIVE)
+    if message_id is None:
+        return
+    await state.update_data(**{LIVE: None})
+    with contextlib.suppress(TelegramBadRequest):  # already without buttons, or deleted
+        await bot.edit_message_reply_markup(chat_id=state.key.chat_id, message_id=message_id, reply_markup=None)
 
 
 async def split_text(message: Message, state: FSMContext, limit: int) -> bool:

@@ -11,12 +11,14 @@ from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics, storage, welcome
 from bot.context import AppContext
+from bot.menu import back_to_menu_markup
 from services import people
 from services.auth import Actor
 from services.errors import DomainError
@@ -73,7 +75,7 @@ class UnitOfWork(BaseMiddleware):
                 if created and event.callback_query is not None and await people.still_known(session, actor.id):
                     await welcome.greet(data["bot"], actor)
         except DomainError as error:
-            await _answer(event, error)
+            await _answer(event, error, await _way_on(data))
             return _REFUSED
         if session.info.pop("outbox_dirty", False):
             self.ctx.ring_outbox()
@@ -92,7 +94,16 @@ async def _arrive(session: AsyncSession, contact: people.Contact) -> tuple[Actor
         return await people.arrive(session, contact)
 
 
-async def _answer(update: Update, error: DomainError) -> None:
+async def _way_on(data: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    """What a refusal sent as a message offers: the main menu, unless a form is open (there the
+    refusal asks for another answer, and leaving for the menu would drop the answers so far)."""
+    state: FSMContext | None = data.get("state")
+    if state is not None and await state.get_state() is not None:
+        return None
+    return back_to_menu_markup()
+
+
+async def _answer(update: Update, error: DomainError, way_on: InlineKeyboardMarkup | None) -> None:
     """An alert on the button; a message if the button was already answered (Telegram takes one answer)."""
     query = update.callback_query
     if query is not None:
@@ -102,9 +113,9 @@ async def _answer(update: Update, error: DomainError) -> None:
         except TelegramBadRequest:
             if query.message is None:
                 return
-            await query.message.answer(error.localized(html=True))
+            await query.message.answer(error.localized(html=True), reply_markup=way_on)
     elif update.message is not None:
-        await update.message.answer(error.localized(html=True))
+        await update.message.answer(error.localized(html=True), reply_markup=way_on)
 
 
 async def _refuse_group(update: Update) -> None:

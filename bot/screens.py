@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.text import clip
 
@@ -17,6 +17,15 @@ async def replace(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup 
     except TelegramBadRequest as error:
         if "not modified" not in str(error):
             await query.message.answer(clip(text), reply_markup=markup)
+
+
+async def show(where: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A screen reached by a command or by a button: a new message for the one, the pressed message
+    changed in place for the other."""
+    if isinstance(where, CallbackQuery):
+        await replace(where, text, markup)
+    else:
+        await where.answer(clip(text), reply_markup=markup)
 
 
 async def close_keyboard(query: CallbackQuery) -> None:

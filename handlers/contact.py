@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, split_text
+from bot.forms import NOT_COMMAND, TYPED, ask, enter_form, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, button, markup, pairs
 from bot.menu import MenuCb, home_row
-from bot.screens import close_keyboard, replace
+from bot.screens import close_keyboard, replace, show
 from bot.text import h
 from handlers.views.inquiries import stations_markup, thread_text
 from models import Deputy, Station
@@ -121,7 +121,7 @@ async def scan(message: Message, command: CommandObject, session: AsyncSession, 
         await _show_station(message, session, found.station.id)
 
 
-async def _show_card(message: Message, session: AsyncSession, ctx: AppContext, deputy_id: int) -> None:
+async def _show_card(where: Message | CallbackQuery, session: AsyncSession, ctx: AppContext, deputy_id: int) -> None:
     card = await inquiries.deputy_card(session, deputy_id, ctx.now())
     deputy = card.deputy
     lines = [f"<b>{h(deputy.name)}</b>",
@@ -144,34 +144,32 @@ async def _show_card(message: Message, session: AsyncSession, ctx: AppContext, d
                        station=h(card.station.name) if card.station else _("the congress office")))
     lines.append(_("You can write to this deputy or ask to meet them. The deputy will not see your Telegram "
                    "name or account."))
-    await message.answer("\n".join(lines), reply_markup=markup(
+    await show(where, "\n".join(lines), markup(
         [button(_("Write to this deputy"), CardCb(action="write", deputy_id=deputy.id))],
         [button(_("Book a meeting"), CardCb(action="book", deputy_id=deputy.id))],
         [button(_("Find another deputy"), MenuCb(key="find_deputy"))], home_row(),
     ))
 
 
-async def _show_station(message: Message, session: AsyncSession, station_id: int) -> None:
+async def _show_station(where: Message | CallbackQuery, session: AsyncSession, station_id: int) -> None:
     deputies = await directory.deputies(session, station_id)
     station = await session.get(Station, station_id)
     if not deputies:
-        await message.answer(_("No deputy of {station} can be reached through the bot yet.", station=h(station.name)),
-                             reply_markup=markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))], home_row()))
+        await show(where, _("No deputy of {station} can be reached through the bot yet.", station=h(station.name)),
+                   markup([button(_("Find my deputy"), MenuCb(key="find_deputy"))], home_row()))
         return
-    await message.answer(_("Deputies of {station}. Whom would you like to contact?", station=h(station.name)),
-                         reply_markup=markup(*([button(d.name, CardCb(action="card", deputy_id=d.id))]
-                                               for d in deputies[:90]), home_row()))
+    await show(where, _("Deputies of {station}. Whom would you like to contact?", station=h(station.name)),
+               markup(*([button(d.name, CardCb(action="card", deputy_id=d.id))] for d in deputies[:90]), home_row()))
 
 
 @router.callback_query(MenuCb.filter(F.key == "find_deputy"))
 async def find_deputy(query: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
     stations = await directory.stations(session)
     if not stations:
-        await query.message.answer(_("No liaison station has been set up yet."), reply_markup=markup(home_row()))
+        await replace(query, _("No liaison station has been set up yet."), markup(home_row()))
         return
-    await query.message.answer(_("Choose your liaison station:"), reply_markup=_stations_markup(stations, 0))
+    await replace(query, _("Choose your liaison station:"), _stations_markup(stations, 0))
 
 
 def _stations_markup(stations: list[Station], page: int) -> InlineKeyboardMarkup:
@@ -191,16 +189,14 @@ async def station_page(query: CallbackQuery, callback_data: StationPageCb, sessi
 async def pick_station(query: CallbackQuery, callback_data: StationPickCb, session: AsyncSession) -> None:
     if await session.get(Station, callback_data.station_id) is None:
         raise NotFound()
-    await query.answer()
-    await _show_station(query.message, session, callback_data.station_id)
+    await _show_station(query, session, callback_data.station_id)
 
 
 @router.callback_query(CardCb.filter(F.action == "card"))
 async def open_card(query: CallbackQuery, callback_data: CardCb, session: AsyncSession, ctx: AppContext,
                     state: FSMContext) -> None:
     await state.clear()
-    await _show_card(query.message, session, ctx, callback_data.deputy_id)
-    await query.answer()
+    await _show_card(query, session, ctx, callback_data.deputy_id)
 
 
 # --- writing an opinion ------------------------------------------------------------------------
@@ -225,32 +221,30 @@ async def opinion_text(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(text=inquiries.clean_text(message.text))
     await state.set_state(OpinionForm.photos)
-    await message.answer(_("You can add up to {max} photos now, one by one or as an album. Press Continue when "
-                           "you are done, or if you have none.", max=inquiries.PHOTOS_MAX),
-                         reply_markup=_continue_markup())
+    await live_prompt(message.bot, state, await message.answer(
+        _("You can add up to {max} photos now, one by one or as an album. Press Continue when you are done, or if "
+          "you have none.", max=inquiries.PHOTOS_MAX), reply_markup=_continue_markup()))
 
 
 @router.message(OpinionForm.photos, F.photo)
 async def opinion_photo(message: Message, state: FSMContext) -> None:
     photos = list((await state.get_data()).get("photos", []))
     if len(photos) >= inquiries.PHOTOS_MAX:
-        await message.answer(_("You have already attached {max} photos; this one was not added.",
-                               max=inquiries.PHOTOS_MAX),
-                             reply_markup=_continue_markup())
-        return
-    photos.append(message.photo[-1].file_id)
-    await state.update_data(photos=photos)
-    await message.answer(_("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX),
-                         reply_markup=_continue_markup())
+        text = _("You have already attached {max} photos; this one was not added.", max=inquiries.PHOTOS_MAX)
+    else:
+        photos.append(message.photo[-1].file_id)
+        await state.update_data(photos=photos)
+        text = _("Photo {n} of {max} added.", n=len(photos), max=inquiries.PHOTOS_MAX)
+    await live_prompt(message.bot, state, await message.answer(text, reply_markup=_continue_markup()))
 
 
 @router.callback_query(OpinionForm.photos, StepCb.filter(F.step == "photos_done"))
 async def photos_done(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(OpinionForm.location)
-    await query.answer()
-    await query.message.answer(_("If a place matters, send its location (paperclip → Location). Otherwise press "
-                                 "Send without location."),
-                               reply_markup=markup([button(_("Send without location"), StepCb(step="no_location"))]))
+    await close_keyboard(query)
+    await live_prompt(query.bot, state, await query.message.answer(
+        _("If a place matters, send its location (paperclip → Location). Otherwise press Send without location."),
+        reply_markup=markup([button(_("Send without location"), StepCb(step="no_location"))])))
 
 
 @router.message(OpinionForm.location, F.location)
@@ -263,7 +257,7 @@ async def opinion_location(message: Message, session: AsyncSession, actor: Actor
 @router.callback_query(OpinionForm.location, StepCb.filter(F.step == "no_location"))
 async def opinion_without_location(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
                                    state: FSMContext) -> None:
-    await query.answer()
+    await close_keyboard(query)
     await _submit_opinion(query.message, session, actor, ctx, state, None)
 
 
@@ -273,6 +267,7 @@ async def _submit_opinion(message: Message, session: AsyncSession, actor: Actor,
     receipt = await inquiries.submit_opinion(
         session, actor, data["deputy_id"], Draft(data["text"], tuple(data.get("photos", [])), location),
         ctx.now(), _rules(ctx))
+    await retire_prompt(message.bot, state)  # a location was sent: "Send without location" goes
     await state.clear()
     inquiry = receipt.inquiry
     lines = [_("Sent to deputy {deputy}. Your tracking number is {number}; an answer is due by {due}. The answer "
@@ -445,13 +440,12 @@ async def _submit_meeting(message: Message, session: AsyncSession, actor: Actor,
 @router.callback_query(MenuCb.filter(F.key == "my_threads"))
 async def my_threads(query: CallbackQuery, session: AsyncSession, actor: Actor, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
     rows = await inquiries.residents_inquiries(session, actor)
     if not rows:
-        await query.message.answer(_("You have not written to a deputy yet. Scan a deputy's QR code, or use "
-                                     "Find my deputy."), reply_markup=menu.back_to_menu_markup())
+        await replace(query, _("You have not written to a deputy yet. Scan a deputy's QR code, or use "
+                               "Find my deputy."), menu.back_to_menu_markup())
         return
-    await query.message.answer(_("Your messages to deputies, newest first:"), reply_markup=markup(
+    await replace(query, _("Your messages to deputies, newest first:"), markup(
         *([button(f"{inquiry.number} · {deputy.name} · {inquiries.status_label(inquiry)}",
                   ThreadCb(action="view", inquiry_id=inquiry.id))] for inquiry, deputy in rows), home_row()))
 

@@ -22,7 +22,7 @@ from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, split_text
 from bot.keyboards import Id, Row, button, markup
 from bot.menu import MenuCb, home_row
-from bot.screens import close_keyboard
+from bot.screens import close_keyboard, replace
 from bot.text import clip, h
 from handlers.views.inquiries import InboxCb, actions_markup, thread_text
 from services import contact_stats, inquiries, meetings
@@ -84,10 +84,9 @@ async def show_inbox(query: CallbackQuery, session: AsyncSession, actor: Actor, 
                      state: FSMContext) -> None:
     await state.clear()
     items = await inquiries.inbox(session, actor)
-    await query.answer()
     if not items:
-        await query.message.answer(_("Your inbox is empty: no message from residents is waiting."),
-                                   reply_markup=menu.back_to_menu_markup())
+        await replace(query, _("Your inbox is empty: no message from residents is waiting."),
+                      menu.back_to_menu_markup())
         return
     rows = []
     for item in items:
@@ -95,8 +94,7 @@ async def show_inbox(query: CallbackQuery, session: AsyncSession, actor: Actor, 
         state_text = _when_due(ctx, item.due_at) if item.due_at else inquiries.status_label(inquiry)
         rows.append([button(f"{inquiry.number} · {inquiries.resident_name(inquiry)} · {state_text}",
                             InboxCb(action="open", inquiry_id=inquiry.id))])
-    await query.message.answer(_("Messages from residents, the most urgent first:"),
-                               reply_markup=markup(*rows, home_row()))
+    await replace(query, _("Messages from residents, the most urgent first:"), markup(*rows, home_row()))
 
 
 @router.callback_query(InboxCb.filter(F.action == "open"))

@@ -210,7 +210,7 @@ async def staff_card(session: AsyncSession, ctx: AppContext, s: Suggestion) -> s
         candidate = await session.get(Candidate, s.candidate_id)
         lines.append(_("Candidate project: «{title}»", title=h(candidate.title if candidate else "-")))
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), [p.caption for p in photos])
     for request in await suggestions.questions(session, s.id):
         answer = h(request.answer) if request.answer is not None else _("(no answer yet)")
         lines += ["", _("<b>Question:</b> {question}\n<b>Answer:</b> {answer}", question=h(request.question),

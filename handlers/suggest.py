@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.albums import tally_album
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, split_text
+from bot.forms import NOT_COMMAND, TYPED, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, button, markup
 from bot.menu import MenuCb, back_to_menu_markup, home_row
 from bot.screens import close_keyboard, replace
@@ -52,6 +52,7 @@ from services.auth import Actor
 from services.errors import InvalidInput
 from services.i18n import N_, _, use_locale
 from services.suggestions import MAX_PHOTOS, Rules
+from services.text import clean_caption
 
 router = Router(name="suggest")
 menu.register("suggest", N_("Suggest a project"), "suggest", ("resident",), order=10)
@@ -77,11 +78,10 @@ def rules(ctx: AppContext) -> Rules:
 
 
 @router.callback_query(MenuCb.filter(F.key == "suggest"))
-async def begin(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext, user: User,
+async def begin(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
                 state: FSMContext) -> None:
     await suggestions.check_daily_limit(session, actor, rules(ctx), ctx.now())
-    await query.answer()
-    await start_form(query.message, state, session, ctx, user, {"source": RESIDENT})
+    await start_form(query, state, ctx, {"source": RESIDENT})
 
 
 async def advance(done: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
@@ -172,15 +172,17 @@ async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> No
     data = await state.get_data()
     photos = data.get("photos", [])
     kept = len(photos) < MAX_PHOTOS
-    if kept:
-        photos.append([best.file_id, best.file_unique_id])
     changes: dict[str, Any] = {"photos": photos}
     at_description = await state.get_state() == SuggestForm.description.state
-    if at_description and message.caption:
+    caption = message.caption or ""
+    if at_description and caption:
         try:
-            changes["description"] = suggestions.clean_description(message.caption)
+            changes["description"] = suggestions.clean_description(caption)
+            caption = ""  # it answered the description step; the photo itself has none
         except InvalidInput as error:
             caption_error = error.localized()
+    if kept:
+        photos.append([best.file_id, best.file_unique_id, clean_caption(caption)])
     await state.update_data(**changes)
     if at_description and "description" in changes:
         await state.set_state(SuggestForm.photos)  # the caption answered the description step
@@ -206,26 +208,29 @@ async def report_photos(bot: Bot, chat_id: int, state: FSMContext, kept: int, re
     if refused:
         lines.append(_("{refused} more photos were not added: a suggestion holds at most {max}.",
                        refused=refused, max=MAX_PHOTOS))
-    keyboard = None
     if current == SuggestForm.description.state:
         lines.append(_("Now please describe the need in words."))
     elif current == SuggestForm.photos.state:
         lines.append(photos_prompt(count))
-        keyboard = photos_keyboard(data)
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=keyboard)
+        await live_prompt(bot, state, await bot.send_message(chat_id, "\n".join(lines),
+                                                             reply_markup=photos_keyboard(data)))
+        return
+    await bot.send_message(chat_id, "\n".join(lines))
 
 
 @router.callback_query(SuggestForm.photos, FormCb.filter(F.act == "photos"))
 async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, ctx: AppContext,
-                      user: User) -> None:
+                      user: User, bot: Bot) -> None:
     await close_keyboard(query)
+    await retire_prompt(bot, state)  # an earlier photo's answer may have been pressed: the newest goes too
     await advance("photos", query.message, state, session, ctx, user)
 
 
 @router.callback_query(SuggestForm.photos, FormCb.filter(F.act == "nophotos"))
-async def photos_removed(query: CallbackQuery, state: FSMContext) -> None:
+async def photos_removed(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
     await state.update_data(photos=[])
     await replace(query, _("The photos were removed.") + "\n" + photos_prompt(0), photos_keyboard({}))
+    await live_prompt(bot, state, query.message)
 
 
 @router.message(SuggestForm.photos, F.document.mime_type.startswith("image/"))
@@ -234,9 +239,9 @@ async def photo_as_file(message: Message) -> None:
 
 
 @router.message(SuggestForm.photos, NOT_COMMAND)
-async def not_a_photo(message: Message, state: FSMContext) -> None:
-    await message.answer(_("That is not a photo. Send a photo, or press Done to go on."),
-                         reply_markup=photos_keyboard(await state.get_data()))
+async def not_a_photo(message: Message, state: FSMContext, bot: Bot) -> None:
+    await live_prompt(bot, state, await message.answer(_("That is not a photo. Send a photo, or press Done to go on."),
+                                                       reply_markup=photos_keyboard(await state.get_data())))
 
 
 # --- station area and place ---------------------------------------------------------------------
@@ -343,7 +348,7 @@ async def my_one(query: CallbackQuery, callback_data: MineCb, session: AsyncSess
              _("Supporters: {count}", count=await suggestions.support_count(session, s.id)),
              await origin_line(session, s)]
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), [p.caption for p in photos])
     lines += ["", _("<b>History</b>")]
     for event in history:
         line = f"{ctx.local_time(event.at)} · {suggestions.status_label(event.status or '')}"
@@ -366,7 +371,7 @@ async def shared_card(session: AsyncSession, actor: Actor, s: Suggestion) -> tup
     lines = [_("<b>Suggestion {number}</b> · {status}", number=s.number, status=suggestions.status_label(s.status)),
              await origin_line(session, s), _("Supporters: {count}", count=count)]
     lines += detail_lines(s.category, s.description, await station_name(session, s.station_id),
-                          place_line(s.place_text, s.latitude, s.longitude), len(photos))
+                          place_line(s.place_text, s.latitude, s.longitude), [p.caption for p in photos])
     rows = []
     if s.author_id == actor.id:
         lines += ["", _("This is your own suggestion. Share the link so that neighbours can support it.")]

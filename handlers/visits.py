@@ -21,7 +21,7 @@ from bot.keyboards import button, markup
 from bot.menu import MenuCb
 from bot.screens import close_keyboard
 from handlers.views.suggestion_form import FormCb, SuggestForm, show_preview, start_form
-from models import Role, User
+from models import Role
 from models.suggestions import SuggestionSource
 from services import suggestions
 from services.auth import Actor, require
@@ -83,8 +83,8 @@ async def chose_source(query: CallbackQuery, callback_data: SourceCb, actor: Act
 
 
 @router.message(VisitForm.count, TYPED)
-async def counted(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, ctx: AppContext,
-                  user: User) -> None:
+async def counted(message: Message, state: FSMContext, session: AsyncSession, actor: Actor,
+                  ctx: AppContext) -> None:
     if await split_text(message, state, len(str(suggestions.RAISED_BY_MAX))):
         return
     raised_by = suggestions.clean_raised_by(message.text)
@@ -97,7 +97,7 @@ async def counted(message: Message, state: FSMContext, session: AsyncSession, ac
     station_id = await suggestions.default_station(session, actor, data.get("source") or "")
     if station_id:
         start["station_id"] = station_id
-    await start_form(message, state, session, ctx, user, start)
+    await start_form(message, state, ctx, start)
 
 
 @router.callback_query(SuggestForm.preview, FormCb.filter((F.act == "edit") & F.value.in_({"source", "count"})))

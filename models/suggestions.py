@@ -65,6 +65,7 @@ class SuggestionPhoto(SQLModel, table=True):
     position: int = 0
     file_id: str = Field(max_length=255)
     file_unique_id: str = Field(max_length=64)
+    caption: str = Field(default="", max_length=200)  # services.text.CAPTION_MAX
 
 
 class SuggestionEvent(SQLModel, table=True):

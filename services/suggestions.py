@@ -34,7 +34,7 @@ from services.auth import Actor, require, require_station
 from services.directory import Page, paginate
 from services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from services.i18n import N_, _
-from services.text import fit, one_line, tidy
+from services.text import clean_caption, fit, one_line, tidy
 
 S = SuggestionStatus
 
@@ -132,7 +132,7 @@ class Draft:
 
     category: str
     description: str
-    photos: list[tuple[str, str]] = field(default_factory=list)  # (file_id, file_unique_id)
+    photos: list[tuple[str, ...]] = field(default_factory=list)  # (file_id, file_unique_id[, caption])
     station_id: int | None = None
     place_text: str = ""
     latitude: float | None = None
@@ -283,9 +283,9 @@ async def submit(session: AsyncSession, actor: Actor, rules: Rules, draft: Draft
     session.add(suggestion)
     await session.flush()
     suggestion.number = f"MS-{now.astimezone(rules.tz).year}-{suggestion.id:06d}"
-    for position, (file_id, unique_id) in enumerate(draft.photos):
-        session.add(SuggestionPhoto(suggestion_id=suggestion.id, position=position,
-                                    file_id=file_id[:255], file_unique_id=unique_id[:64]))
+    for position, (file_id, unique_id, *caption) in enumerate(draft.photos):  # forms begun before captions: none
+        session.add(SuggestionPhoto(suggestion_id=suggestion.id, position=position, file_id=file_id[:255],
+                                    file_unique_id=unique_id[:64], caption=clean_caption(caption[0] if caption else "")))
     session.add(SuggestionEvent(suggestion_id=suggestion.id, at=now, actor_id=actor.id, status=S.received))
     audit.record(session, actor.id, "suggestion.create", "suggestion", suggestion.id,
                  number=suggestion.number, source=draft.source, raised_by=suggestion.raised_by)

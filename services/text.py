@@ -67,6 +67,14 @@ def one_line(text: str | None) -> str:
     return " ".join(tidy(text).split())
 
 
+CAPTION_MAX = 200
+
+
+def clean_caption(text: str | None) -> str:
+    """A photo's caption: one line, cut to what a card has room for."""
+    return one_line(text)[:CAPTION_MAX]
+
+
 class TooLong(InvalidInput):
     """A typed text over its limit, kept whole (in normal form) for the offer to cut it."""
 

@@ -37,10 +37,9 @@ from services.errors import DomainError, InvalidInput, NotFound, PermissionDenie
 from services.i18n import N_, _
 from services.inquiries import liaison_map
 from services.suggestions import clean_location
-from services.text import fit, one_line, tidy
+from services.text import clean_caption, fit, one_line, tidy
 
 PHOTOS_MIN, PHOTOS_MAX = 1, 10
-CAPTION_MAX = 200
 FINDINGS_MAX = 3000
 ISSUES_MAX = 2000
 ANSWER_MAX = 3000
@@ -151,10 +150,6 @@ async def distance_from_site(session: AsyncSession, project_id: int, latitude: f
 
 
 # --- typed input --------------------------------------------------------------------------------------------
-
-
-def clean_caption(value: str | None) -> str:
-    return one_line(value)[:CAPTION_MAX]
 
 
 def clean_findings(value: str | None) -> str:

@@ -11,12 +11,16 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.forms import live_prompt
 from bot.keyboards import button, markup, pager_row, pairs
+from bot.screens import show
 from bot.text import clip, h
 from handlers.views.suggestions import detail_lines, place_line, station_name
 from models import Station, User
@@ -45,11 +49,19 @@ class SuggestForm(StatesGroup):
     preview = State()
 
 
-async def start_form(message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext, user: User,
+async def start_form(where: Message | CallbackQuery, state: FSMContext, ctx: AppContext,
                      data: dict[str, Any]) -> None:
-    """Begin at the category step with `data` (the source, and for deputies the head count)."""
+    """Begin at the category step with `data` (the source, and for deputies the head count); a button
+    that opened the form shows the question in its own message."""
     await state.set_data({**data, "photos": []})
-    await ask_step("category", message, state, session, ctx, user)
+    await state.set_state(SuggestForm.category)
+    await show(where, *category_question(ctx))
+
+
+def category_question(ctx: AppContext) -> tuple[str, InlineKeyboardMarkup]:
+    choices = [button(suggestions.category_label(key), FormCb(act="cat", value=str(i)))
+               for i, key in enumerate(ctx.settings.suggestion_categories)]
+    return _("Which kind of project do you suggest?"), markup(*pairs(choices))
 
 
 async def ask_step(step: str, message: Message, state: FSMContext, session: AsyncSession, ctx: AppContext,
@@ -57,15 +69,15 @@ async def ask_step(step: str, message: Message, state: FSMContext, session: Asyn
     data = await state.get_data()
     await state.set_state(getattr(SuggestForm, step))
     if step == "category":
-        choices = [button(suggestions.category_label(key), FormCb(act="cat", value=str(i)))
-                   for i, key in enumerate(ctx.settings.suggestion_categories)]
-        await message.answer(_("Which kind of project do you suggest?"), reply_markup=markup(*pairs(choices)))
+        text, keyboard = category_question(ctx)
+        await message.answer(text, reply_markup=keyboard)
     elif step == "description":
         await message.answer(_("Describe what is needed and why, in your own words ({min} to {max} characters). "
                                "You may send a photo with the description as its caption.",
                                min=suggestions.DESCRIPTION_MIN, max=suggestions.DESCRIPTION_MAX))
     elif step == "photos":
-        await message.answer(photos_prompt(len(data.get("photos", []))), reply_markup=photos_keyboard(data))
+        await live_prompt(message.bot, state, await message.answer(photos_prompt(len(data.get("photos", []))),
+                                                                   reply_markup=photos_keyboard(data)))
     elif step == "station":
         await message.answer(_("Which liaison station's area is it in?"),
                              reply_markup=await stations_keyboard(session, 0))
@@ -85,7 +97,7 @@ async def ask_step(step: str, message: Message, state: FSMContext, session: Asyn
 def draft_from(data: dict[str, Any]) -> Draft:
     return Draft(
         category=data.get("category", ""), description=data.get("description", ""),
-        photos=[tuple(p) for p in data.get("photos", [])], station_id=data.get("station_id"),
+        photos=[(*p, "")[:3] for p in data.get("photos", [])], station_id=data.get("station_id"),
         place_text=data.get("place", ""), latitude=data.get("lat"), longitude=data.get("lon"),
         show_name=bool(data.get("show_name")), source=data.get("source", RESIDENT),
         raised_by=int(data.get("raised_by", 1)),
@@ -103,7 +115,8 @@ async def show_preview(message: Message, state: FSMContext, session: AsyncSessio
         lines.append(_("Source: {source}, raised by {count} residents",
                        source=suggestions.source_label(draft.source), count=draft.raised_by))
     lines += detail_lines(draft.category, draft.description, await station_name(session, draft.station_id),
-                          place_line(draft.place_text, draft.latitude, draft.longitude), len(draft.photos))
+                          place_line(draft.place_text, draft.latitude, draft.longitude),
+                          [caption for _file, _unique, caption in draft.photos])
     if resident:
         lines += ["", _("Your name is shown with it.") if draft.show_name else _("It is shown without your name.")]
 

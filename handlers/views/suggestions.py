@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -24,13 +25,15 @@ def place_line(place_text: str, latitude: float | None, longitude: float | None)
     return " · ".join(parts) or "-"
 
 
-def detail_lines(category: str, description: str, station: str | None, place: str, photos: int) -> list[str]:
-    """The lines every view of a suggestion shares: what, where, how many photos."""
+def detail_lines(category: str, description: str, station: str | None, place: str,
+                 captions: Sequence[str]) -> list[str]:
+    """The lines every view of a suggestion shares: what, where, its photos (one caption each, or "")."""
     return [
         _("Category: {category}", category=h(suggestions.category_label(category))),
         _("Station area: {station}", station=h(station) if station else _("not chosen")),
         _("Place: {place}", place=place),
-        _("Photos: {count}", count=photos),
+        _("Photos: {count}", count=len(captions)),
+        *(f"  {n}. {h(caption)}" for n, caption in enumerate(captions, 1) if caption),
         "",
         h(description),
     ]
@@ -55,13 +58,16 @@ async def origin_line(session: AsyncSession, suggestion: Suggestion) -> str:
 async def send_media(bot: Bot, chat_id: int, session: AsyncSession, s: Suggestion) -> None:
     """What a suggestion shows before its card: its photos (as an album) and its location."""
     photos = await suggestions.photos(session, s.id)
-    caption = clip(_("Photos of {number}", number=s.number), CAPTION_LIMIT)
+    # Each photo under its own caption; the first also names the suggestion.
+    heading = _("Photos of {number}", number=s.number)
+    captions = [clip("\n".join(filter(None, [heading if i == 0 else "", h(p.caption)])), CAPTION_LIMIT) or None
+                for i, p in enumerate(photos)]
     try:
         if len(photos) > 1:
-            await bot.send_media_group(chat_id, [InputMediaPhoto(media=p.file_id, caption=caption if i == 0 else None)
-                                                 for i, p in enumerate(photos)])
+            await bot.send_media_group(chat_id, [InputMediaPhoto(media=p.file_id, caption=caption)
+                                                 for p, caption in zip(photos, captions)])
         elif photos:
-            await bot.send_photo(chat_id, photos[0].file_id, caption=caption)
+            await bot.send_photo(chat_id, photos[0].file_id, caption=captions[0])
         if s.latitude is not None and s.longitude is not None:
             await bot.send_location(chat_id, s.latitude, s.longitude)
     except TelegramBadRequest as error:  # e.g. a photo Telegram no longer has: the card still matters

@@ -11,6 +11,7 @@ import re
 from models.contact import Inquiry, InquiryStatus
 from services import contact_stats, deputy_codes
 from services.i18n import translate, use_locale
+from tests.support.chat import in_place
 from tests.test_contact import MONDAY, World, build_world
 
 
@@ -135,8 +136,9 @@ async def test_a_half_written_opinion_survives_a_restart(tg, db, start_bot):
     await resident.press(zh("Send without location"), await resident.expect(zh("Send without location")))
     number = tracking_number((await resident.expect("DB-2026-")).text)
     await resident.send("/menu")
-    await resident.press(zh("My messages to deputies"), await resident.expect())
-    await resident.press(lambda text: text.startswith(number), await resident.expect())
+    threads = await in_place(resident, zh("My messages to deputies"), await resident.expect(),
+                             zh("Your messages to deputies, newest first:"))
+    await resident.press(lambda text: text.startswith(number), threads)
     assert "桥栏杆松动" in (await resident.expect(number)).text
 
 
@@ -160,12 +162,11 @@ async def test_garbage_truncated_and_revoked_codes(tg, db, start_bot):
     await resident.send(f"/start {station_payload}")
     listing = await resident.expect("东街联络站")
     assert {"王芳", "李明", "钱多", zh("« Main menu")} <= set(listing.button_texts)
-    await resident.press("王芳")
-    card = await resident.expect("王芳")
+    card = await in_place(resident, "王芳", listing, zh("New deputy: no answers on record yet."))
     assert {zh("Book a meeting"), zh("Find another deputy"), zh("« Main menu")} <= set(card.button_texts)
-    await resident.press(zh("Find another deputy"), card)
-    picker = await resident.expect(zh("Choose your liaison station:"))
+    picker = await in_place(resident, zh("Find another deputy"), card, zh("Choose your liaison station:"))
     assert zh("« Main menu") in picker.button_texts
+    await resident.no_message()  # each step changed the one message
 
 
 async def test_no_reading_anothers_thread_and_no_forged_deputy_buttons(tg, db, start_bot):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from services import deadlines, inquiries, meetings
 from services.i18n import ngettext, use_locale
 from tests.e2e.test_contact_flow import deputy_link, due, scan_and_write, tracking_number, zh
+from tests.support.chat import in_place
 from tests.support.clock import SHANGHAI
 from tests.test_contact import MONDAY, World, actor, build_world
 
@@ -56,8 +57,8 @@ async def test_reminded_answered_in_time_and_the_other_escalated_once(tg, db, st
     assert all(number in reminders[i] and "2026-03-09" in reminders[i] for i, number in enumerate((answered, ignored)))
 
     await deputy.send("/menu")
-    await deputy.press(zh("My inbox"), await deputy.expect())
-    inbox = await deputy.expect(zh("Messages from residents, the most urgent first:"))
+    inbox = await in_place(deputy, zh("My inbox"), await deputy.expect(),
+                           zh("Messages from residents, the most urgent first:"))
     assert inbox.button_texts[0].startswith(answered) and due("zh_CN", 2) in inbox.button_texts[0]
     await deputy.press(lambda text: text.startswith(answered), inbox)
     await deputy.press(zh("Reply"), await deputy.expect(answered))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services import deputy_codes
 from services.i18n import translate
 from tests.e2e.test_suggest_flow import seed
+from tests.support.chat import in_place
 from tests.support.waiting import eventually
 from tests.test_contact import MONDAY, build_world
 
@@ -99,14 +100,14 @@ async def test_cancel_asks_first_only_when_something_was_entered(tg, bot):
         user = tg.user(language_code=client)
         await user.send("/start")
         await user.expect(welcome(locale))
-        await user.expect(t("Main menu"))
-        await user.press(t("Suggest a project"))
-        await user.expect()
+        await in_place(user, t("Suggest a project"), await user.expect(t("Main menu")),
+                       t("Which kind of project do you suggest?"))
         await user.send("/cancel")  # nothing entered yet: gone at once
         await user.expect(t("Cancelled. Nothing was saved."))
         await user.send("/menu")
-        await user.press(t("Suggest a project"), await user.expect(t("Main menu")))
-        await user.press(t("Roads and transport"), await user.expect())
+        question = await in_place(user, t("Suggest a project"), await user.expect(t("Main menu")),
+                                  t("Which kind of project do you suggest?"))
+        await user.press(t("Roads and transport"), question)
         await user.expect(t("Category: {category}", category=t("Roads and transport")))
         await user.expect()
         await user.send("The lane to the school is dark after 6 pm.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from tests.support.chat import in_place
+
 
 async def test_a_reply_survives_a_telegram_outage_of_a_few_seconds(tg, bot):
     user = tg.user(language_code="en")
@@ -52,9 +54,8 @@ async def test_an_edited_message_is_answered_in_a_form_and_out_of_it(tg, bot):
     await user.expect("I did not understand")
     await user.edit(hello, "hello again")
     assert "Send the corrected text as a new message" in (await user.expect("as you first sent it")).text
-    await user.press("Suggest a project", menu)
-    await user.expect("Which kind of project")
-    await user.press("Roads and transport")
+    question = await in_place(user, "Suggest a project", menu, "Which kind of project")
+    await user.press("Roads and transport", question)
     await user.expect("Category")
     await user.expect("Describe what is needed")
     description = await user.send("The lane to the school has no street lights at all.")

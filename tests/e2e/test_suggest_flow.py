@@ -9,6 +9,7 @@ from services import directory, people, suggestions
 from services.auth import load_actor
 from services.i18n import translate
 from services.suggestions import Draft, Rules
+from tests.support.chat import in_place
 from tests.support.waiting import eventually
 
 ALICE, BOB = 701, 702
@@ -28,9 +29,9 @@ async def committed(app, condition) -> Suggestion:
     return await eventually(find)
 
 
-async def open_menu(user) -> None:
+async def open_menu(user):  # noqa: ANN201
     await user.send("/menu")
-    await user.expect("Main menu")
+    return await user.expect("Main menu")
 
 
 async def seed(app, author: int, lang: str = "en", **changes) -> Suggestion:
@@ -51,9 +52,8 @@ async def test_a_complete_suggestion_with_an_album_a_location_and_an_edit(tg, st
     alice = tg.user(ALICE, "Alice", language_code="en")
     await alice.send("/start")
     await alice.expect("Welcome")
-    await alice.expect("Main menu")
-    await alice.press("Suggest a project")
-    await alice.expect("Which kind of project")
+    menu = await alice.expect("Main menu")
+    await in_place(alice, "Suggest a project", menu, "Which kind of project")
     await alice.send_photo()  # a photo where a category is expected
     await alice.expect("choose a category with the buttons")
     await alice.press("Roads and transport")
@@ -130,9 +130,8 @@ async def test_a_form_interrupted_by_a_restart_is_finished_afterwards(tg, start_
 
     await li.send("/menu")
     await li.expect(zh("Welcome to Minsheng bot, the direct line between residents, deputies and the people's congress."))
-    await li.expect(zh("Main menu. What would you like to do?"))
-    await li.press(zh("Suggest a project"))
-    await li.expect(zh("Which kind of project do you suggest?"))
+    menu = await li.expect(zh("Main menu. What would you like to do?"))
+    await in_place(li, zh("Suggest a project"), menu, zh("Which kind of project do you suggest?"))
     await li.press(zh("Safe drinking water"))
     await li.expect(zh("Category: {category}", category=zh("Safe drinking water")))
     await li.expect(zh("Describe what is needed and why, in your own words ({min} to {max} characters). "
@@ -186,9 +185,7 @@ async def test_a_second_resident_supports_once_and_garbage_links_are_answered(tg
     assert "not valid" in (await bob.next_callback_answer()).text
 
     # /cancel reaches the core handler from inside the form
-    await open_menu(bob)
-    await bob.press("Suggest a project")
-    await bob.expect("Which kind of project")
+    await in_place(bob, "Suggest a project", await open_menu(bob), "Which kind of project")
     await bob.press("Other")
     await bob.expect("Category: Other")
     await bob.expect("Describe what is needed")

@@ -26,3 +26,9 @@ async def press_for(user, button, message, starts: str):  # noqa: ANN001, ANN201
 
 def count(user, text: str) -> int:  # noqa: ANN001
     return sum(text in (m.text or "") for m in user._messages)
+
+
+async def in_place(user, button, message, contains: str):  # noqa: ANN001, ANN201
+    """Press `button` on `message` and wait for that same message to show `contains` (edited in place)."""
+    await user.press(button, message)
+    return await user.wait_for(lambda m: m is message and contains in (m.text or ""))
