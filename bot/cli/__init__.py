@@ -17,6 +17,7 @@ GROUPS = {
     "admin": "administrators",
     "invite": "single-use invite links",
     "deputy": "deputies: import, QR codes",
+    "station": "liaison stations: posters",
     "jobs": "periodic jobs",
     "export": "spreadsheets for staff",
 }
