@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -264,3 +265,49 @@ def render_station_poster(poster: StationPoster) -> bytes:
 
     return station_sheet_pdf(poster.sheet, heading=poster.heading, congress=poster.congress)
 
+
+# --- the roster, for operators -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterDeputy:
+    id: int
+    name: str
+    station: str
+    active: bool
+    joined: bool  # has a Telegram account linked through an invite
+    code: bool  # has an active contact code
+
+
+@dataclass(frozen=True)
+class RosterStation:
+    id: int
+    name: str
+    deputies: int  # active ones
+    joined: int  # of those, how many are on the bot
+    code: bool
+
+
+async def _coded(session: AsyncSession, column) -> set[int]:  # noqa: ANN001
+    return set(await session.scalars(select(column).where(column.is_not(None), ContactCode.revoked_at.is_(None))))
+
+
+async def deputy_roster(session: AsyncSession) -> list[RosterDeputy]:
+    """Every deputy, by station and name; three queries whatever the size. For the CLI (no actor)."""
+    stations = {station.id: station.name for station in await session.scalars(select(Station))}
+    coded = await _coded(session, ContactCode.deputy_id)
+    deputies = await session.scalars(select(Deputy).order_by(Deputy.station_id, Deputy.name, Deputy.id))
+    return [RosterDeputy(d.id, d.name, stations.get(d.station_id, ""), d.active, d.user_id is not None, d.id in coded)
+            for d in deputies]
+
+
+async def station_roster(session: AsyncSession) -> list[RosterStation]:
+    """Every station with its active deputies counted. For the CLI (no actor)."""
+    coded = await _coded(session, ContactCode.station_id)
+    members, joined = Counter(), Counter()
+    for station_id, user_id in await session.execute(
+            select(Deputy.station_id, Deputy.user_id).where(Deputy.active.is_(True))):
+        members[station_id] += 1
+        joined[station_id] += user_id is not None
+    return [RosterStation(s.id, s.name, members[s.id], joined[s.id], s.id in coded)
+            for s in await session.scalars(select(Station).order_by(Station.name))]

@@ -16,8 +16,8 @@ GROUPS = {
     "db": "database maintenance",
     "admin": "administrators",
     "invite": "single-use invite links",
-    "deputy": "deputies: import, QR codes",
-    "station": "liaison stations: posters",
+    "deputy": "deputies: import, list, QR codes",
+    "station": "liaison stations: list, posters",
     "jobs": "periodic jobs",
     "export": "spreadsheets for staff",
 }
