@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
+    # The congress or township, e.g. the people's congress of a town: atop every printed poster.
+    congress_name: str = Field(default="", max_length=120)
 
     webhook_url: str = ""
     webhook_secret: str = ""
@@ -131,6 +133,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("congress_name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())  # a name that is only spaces prints nothing, not a blank line
 
     @field_validator("timezone")
     @classmethod

@@ -66,7 +66,7 @@ class QrPageCb(CallbackData, prefix="ovqp"):
 
 
 class QrCb(CallbackData, prefix="ovq"):
-    action: str  # station | posters | ask_new | new | ask_revoke | revoke
+    action: str  # station | posters | hours | ask_new | new | ask_revoke | revoke
     station_id: Id = 0
     deputy_id: Id = 0
 
@@ -273,6 +273,7 @@ async def qr_station(query: CallbackQuery, callback_data: QrCb, session: AsyncSe
         _("Print the whole station (its own code and one page per deputy), or choose a deputy."),
         reply_markup=markup(
             [button(_("Posters for the whole station"), QrCb(action="posters", station_id=station_id))],
+            [button(_("Notice: deputies and reception hours"), QrCb(action="hours", station_id=station_id))],
             *([button(d.name, QrCb(action="posters", deputy_id=d.id))] for d in deputies[:80]),
             [button(_("New station code"), QrCb(action="ask_new", station_id=station_id)),
              button(_("Withdraw station code"), QrCb(action="ask_revoke", station_id=station_id))]))
@@ -284,7 +285,8 @@ async def send_posters(query: CallbackQuery, callback_data: QrCb, session: Async
     with use_locale(ctx.settings.default_locale):  # posters speak to residents, in the congress's language
         posters = await deputy_codes.poster_set(session, actor, ctx.now(), ctx.deep_link,
                                                 deputy_id=callback_data.deputy_id or None,
-                                                station_id=callback_data.station_id or None)
+                                                station_id=callback_data.station_id or None,
+                                                congress=ctx.settings.congress_name)
     await query.answer()
     pngs, pdf = await asyncio.to_thread(deputy_codes.render_posters, posters)
     for (file_name, png), (_stem, link) in zip(pngs, posters.links):
@@ -297,6 +299,19 @@ async def send_posters(query: CallbackQuery, callback_data: QrCb, session: Async
             _("If a poster was lost or defaced, issue a new code: the old one stops working."),
             reply_markup=markup([button(_("New code"), QrCb(action="ask_new", deputy_id=deputy_id)),
                                  button(_("Withdraw code"), QrCb(action="ask_revoke", deputy_id=deputy_id))]))
+
+
+@router.callback_query(QrCb.filter(F.action == "hours"))
+async def send_station_poster(query: CallbackQuery, callback_data: QrCb, session: AsyncSession, actor: Actor,
+                              ctx: AppContext) -> None:
+    with use_locale(ctx.settings.default_locale):
+        poster = await deputy_codes.station_poster(session, actor, ctx.deep_link, callback_data.station_id,
+                                                   congress=ctx.settings.congress_name)
+    await query.answer()
+    pdf = await asyncio.to_thread(deputy_codes.render_station_poster, poster)
+    await query.message.answer_document(BufferedInputFile(pdf, f"{poster.name}.pdf"), caption=(
+        _("Printable A4 notice with the station's code.") if poster.sheet.link else
+        _("Printable A4 notice, without a QR code: the station has no active code (issue one with “New station code”).")))
 
 
 @router.callback_query(QrCb.filter(F.action.in_({"ask_new", "ask_revoke"})))

@@ -153,7 +153,8 @@ class Page:
         with use_locale(self._locale(request)):
             async with ctx.db.session() as session:
                 try:
-                    posters = await deputy_codes.poster_set(session, None, ctx.now(), ctx.deep_link, **owner)
+                    posters = await deputy_codes.poster_set(session, None, ctx.now(), ctx.deep_link,
+                                                            congress=ctx.settings.congress_name, **owner)
                 except DomainError as error:  # an unknown station, an unknown or inactive deputy
                     raise web.HTTPNotFound(text=translate("en", error.message, **error.params)) from error
             _pngs, pdf = await asyncio.to_thread(deputy_codes.render_posters, posters)

@@ -16,7 +16,6 @@ The watch lists and the daily digest cover every deadline kind; each kind's own
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -32,6 +31,7 @@ from services import deadlines, outbox
 from services.auth import Actor, require
 from services.calendar import days_left, local_day_start
 from services.i18n import N_, _, ngettext, use_locale
+from services.text import display_width
 
 WINDOW = timedelta(days=365)
 
@@ -134,10 +134,6 @@ async def by_station(session: AsyncSession, actor: Actor, now: datetime) -> list
     return [t for key, t in tallies.items() if key is not None or t.received]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _cell(value: float | int | None) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -146,13 +142,13 @@ def table_text(first_column: str, tallies: Sequence[Tally], name_width: int = 12
     """A plain-text table for a monospace block; wide (CJK) characters count double."""
 
     def fit(text: str) -> str:
-        while _width(text) > name_width:
+        while display_width(text) > name_width:
             text = text[:-1]
-        return text + " " * (name_width - _width(text))
+        return text + " " * (name_width - display_width(text))
 
     headers = [_(c) for c in COLUMNS]
-    widths = [max(_width(h), 4) for h in headers]
-    lines = [fit(first_column) + "".join(" " + " " * (w - _width(h)) + h for h, w in zip(headers, widths))]
+    widths = [max(display_width(h), 4) for h in headers]
+    lines = [fit(first_column) + "".join(" " + " " * (w - display_width(h)) + h for h, w in zip(headers, widths))]
     for tally in tallies:
         cells = [_cell(v) for v in tally.values()]
         lines.append(fit(tally.label) + "".join(" " + c.rjust(w) for c, w in zip(cells, widths)))

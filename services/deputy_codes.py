@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -24,7 +25,7 @@ from services.auth import Actor, require, require_station
 from services.directory import level_label
 from services.errors import DomainError, InvalidInput, NotFound
 from services.i18n import N_, _
-from services.render.poster import PosterCard
+from services.render.cards import PosterCard, StationSheet
 
 DEPUTY_PREFIX = "d_"
 STATION_PREFIX = "st_"
@@ -35,6 +36,8 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,%d}" % TOKEN_LENGTH)
 NOT_VALID = N_("This code is not valid. Please scan the QR code on the poster again, or use “Find my deputy” in the menu.")
 INCOMPLETE = N_("This code is incomplete: the link was probably cut off. Please scan the whole QR code again, or use “Find my deputy” in the menu.")
 HEADING = N_("Deputy contact code")
+SHEET_HEADING = N_("Deputies of this station and their reception hours")
+OPENS_IN = N_("The code and the link open the Telegram app. No camera? Type the link into Telegram or a browser.")
 WITHDRAWN = N_("This code was withdrawn or replaced and no longer works.")
 
 
@@ -174,28 +177,34 @@ class PosterSet:
     links: list[tuple[str, str]]  # (file name stem, deep link) for one PNG each
     cards: list[PosterCard]
     heading: str
+    congress: str  # CONGRESS_NAME, atop every page
 
 
 async def poster_set(session: AsyncSession, actor: Actor | None, now: datetime, link: Callable[[str], str], *,
-                     deputy_id: int | None = None, station_id: int | None = None) -> PosterSet:
+                     deputy_id: int | None = None, station_id: int | None = None,
+                     congress: str = "") -> PosterSet:
     """Posters in the current language: one page for a deputy, or the station's page and one per deputy."""
     if deputy_id is not None:
         deputy = await session.get(Deputy, deputy_id)
         card = await _deputy_card(session, actor, now, link, deputy)
-        return PosterSet(f"deputy-{deputy.id}", [(f"deputy-{deputy.id}", card.link)], [card], _(HEADING))
+        return PosterSet(f"deputy-{deputy.id}", [(f"deputy-{deputy.id}", card.link)], [card], _(HEADING), congress)
     station = await session.get(Station, station_id)
     if station is None:
         raise NotFound()
     station_link = link(payload(await code_for(session, actor, now, station_id=station_id)))
-    members = list(await session.scalars(
-        select(Deputy).where(Deputy.station_id == station_id, Deputy.active.is_(True)).order_by(Deputy.name)))
+    members = await _members(session, station_id)
     cards = [PosterCard(title=station.name, lines=[_("Deputies: {names}", names=", ".join(d.name for d in members))]
                         if members else [], call_to_action=_("Scan to reach the deputies of this station"),
-                        link=station_link, footer=station.address)]
+                        link=station_link, footer=station.address, link_note=_(OPENS_IN))]
     cards += [await _deputy_card(session, actor, now, link, deputy) for deputy in members]
     links = [(f"station-{station.id}", station_link)]
     links += [(f"deputy-{deputy.id}", card.link) for deputy, card in zip(members, cards[1:])]
-    return PosterSet(f"station-{station.id}", links, cards, _(HEADING))
+    return PosterSet(f"station-{station.id}", links, cards, _(HEADING), congress)
+
+
+async def _members(session: AsyncSession, station_id: int) -> list[Deputy]:
+    return list(await session.scalars(
+        select(Deputy).where(Deputy.station_id == station_id, Deputy.active.is_(True)).order_by(Deputy.name)))
 
 
 async def _deputy_card(session: AsyncSession, actor: Actor | None, now: datetime, link: Callable[[str], str],
@@ -210,6 +219,7 @@ async def _deputy_card(session: AsyncSession, actor: Actor | None, now: datetime
         call_to_action=_("Scan to write to your deputy or book a meeting"),
         link=link(payload(code)),
         footer=_("Reception hours: {hours}", hours=deputy.reception_hours) if deputy.reception_hours else "",
+        link_note=_(OPENS_IN),
     )
 
 
@@ -219,4 +229,85 @@ def render_posters(posters: PosterSet) -> tuple[list[tuple[str, bytes]], bytes]:
     from services.render.qr import qr_png
 
     pngs = [(f"{stem}.png", qr_png(link)) for stem, link in posters.links]
-    return pngs, poster_pdf(posters.cards, heading=posters.heading)
+    return pngs, poster_pdf(posters.cards, heading=posters.heading, congress=posters.congress)
+
+
+@dataclass(frozen=True)
+class StationPoster:
+    """A station's notice for its wall, already translated."""
+
+    name: str  # file name stem: station-2-hours
+    sheet: StationSheet
+    heading: str
+    congress: str
+
+
+async def station_poster(session: AsyncSession, actor: Actor | None, link: Callable[[str], str], station_id: int, *,
+                         congress: str = "") -> StationPoster:
+    """The station's deputies and their reception hours, with the station's code if it has an active one.
+
+    No code is issued here: a station whose code was withdrawn gets a notice without one."""
+    await _target(session, actor, None, station_id, issuing=False)
+    station = await session.get(Station, station_id)
+    code = await active_code(session, station_id=station_id)
+    rows = [(deputy.name, deputy.reception_hours or _("to be announced"))
+            for deputy in await _members(session, station_id)]
+    sheet = StationSheet(
+        title=station.name, lines=[station.address], columns=(_("Deputy"), _("Reception hours")), rows=rows,
+        call_to_action=_("Scan to reach the deputies of this station") if code else "",
+        link=link(payload(code)) if code else "", link_note=_(OPENS_IN) if code else "")
+    return StationPoster(f"station-{station.id}-hours", sheet, _(SHEET_HEADING), congress)
+
+
+def render_station_poster(poster: StationPoster) -> bytes:
+    """The PDF. CPU-bound: call it through asyncio.to_thread."""
+    from services.render.poster import station_sheet_pdf
+
+    return station_sheet_pdf(poster.sheet, heading=poster.heading, congress=poster.congress)
+
+
+# --- the roster, for operators -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterDeputy:
+    id: int
+    name: str
+    station: str
+    active: bool
+    joined: bool  # has a Telegram account linked through an invite
+    code: bool  # has an active contact code
+
+
+@dataclass(frozen=True)
+class RosterStation:
+    id: int
+    name: str
+    deputies: int  # active ones
+    joined: int  # of those, how many are on the bot
+    code: bool
+
+
+async def _coded(session: AsyncSession, column) -> set[int]:  # noqa: ANN001
+    return set(await session.scalars(select(column).where(column.is_not(None), ContactCode.revoked_at.is_(None))))
+
+
+async def deputy_roster(session: AsyncSession) -> list[RosterDeputy]:
+    """Every deputy, by station and name; three queries whatever the size. For the CLI (no actor)."""
+    stations = {station.id: station.name for station in await session.scalars(select(Station))}
+    coded = await _coded(session, ContactCode.deputy_id)
+    deputies = await session.scalars(select(Deputy).order_by(Deputy.station_id, Deputy.name, Deputy.id))
+    return [RosterDeputy(d.id, d.name, stations.get(d.station_id, ""), d.active, d.user_id is not None, d.id in coded)
+            for d in deputies]
+
+
+async def station_roster(session: AsyncSession) -> list[RosterStation]:
+    """Every station with its active deputies counted. For the CLI (no actor)."""
+    coded = await _coded(session, ContactCode.station_id)
+    members, joined = Counter(), Counter()
+    for station_id, user_id in await session.execute(
+            select(Deputy.station_id, Deputy.user_id).where(Deputy.active.is_(True))):
+        members[station_id] += 1
+        joined[station_id] += user_id is not None
+    return [RosterStation(s.id, s.name, members[s.id], joined[s.id], s.id in coded)
+            for s in await session.scalars(select(Station).order_by(Station.name))]

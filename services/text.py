@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable, Sequence
 
 from services.errors import InvalidInput
 from services.i18n import N_
@@ -101,3 +102,16 @@ def split_at_sentence(text: str, limit: int) -> tuple[str, str]:
     ends = [match.end() for match in _BREAKS.finditer(head) if match.end() >= limit // 2]
     cut = ends[-1] if ends and len(text) > limit else limit
     return text[:cut].rstrip(), text[cut:].strip()
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospace font: wide (CJK) characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def plain_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Left-aligned columns for a terminal or a monospace block, whatever the script of the cells."""
+    cells = [[str(value) for value in row] for row in [headers, *rows]]
+    widths = [max(display_width(row[column]) for row in cells) for column in range(len(headers))]
+    return "\n".join("  ".join(value + " " * (width - display_width(value)) for value, width in zip(row, widths)).rstrip()
+                     for row in cells)

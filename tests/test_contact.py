@@ -498,7 +498,7 @@ async def test_cli_writes_qr_pngs_and_posters_that_scan(db, database_url, tmp_pa
     assert "县区人大代表" in page and "9:00-11:30" in page and "扫码" in page
 
     assert await asyncio.to_thread(main, ["deputy", "qr", "--deputy", "9999", "--out", str(tmp_path)]) == 2
-    assert "no longer exists" in capsys.readouterr().err
+    assert "no deputy has id 9999" in capsys.readouterr().err
 
 
 # --- review fixes ------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ GROUPS = {
     "db": "database maintenance",
     "admin": "administrators",
     "invite": "single-use invite links",
-    "deputy": "deputies: import, QR codes",
+    "deputy": "deputies: import, list, QR codes",
+    "station": "liaison stations: list, posters",
     "jobs": "periodic jobs",
     "export": "spreadsheets for staff",
 }

@@ -69,7 +69,7 @@ async def cmd_invite_create(args: argparse.Namespace) -> int:
     else:
         print(f"/start {new.payload}")
         print("(set BOT_USERNAME to print a t.me link)", file=sys.stderr)
-    print(f"expires {new.invite.expires_at.isoformat(timespec='minutes')}", file=sys.stderr)
+    print(f"expires {ctx.local_time(new.invite.expires_at)} {ctx.settings.timezone}", file=sys.stderr)
     await ctx.db.dispose()
     return 0
 

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from jobs.contact import overdue_digest
 from jobs.registry import JobContext
+from models import Deputy
 from services import inquiries
 from services.i18n import translate
 from tests.e2e.test_contact_flow import due, zh
@@ -100,6 +101,35 @@ async def test_posters_scan_back_and_a_new_code_retires_the_old_one(tg, db, star
     assert links[f"station-{world.station}.png"] in withdrawn.text
     await resident.send("/start " + new_link.split("start=")[1])
     assert zh("Write to this deputy") in (await resident.expect("王芳")).button_texts
+
+
+async def test_staff_print_the_station_notice_and_posters_name_the_congress(tg, db, start_bot):
+    world = await build_world(db)
+    async with db.session() as s:
+        (await s.get(Deputy, world.deputy)).reception_hours = "每周三 9:00-11:30"
+    await start_bot(send_rate_per_chat=100, congress_name="青溪镇人民代表大会")
+    staff = tg.user(World.STATION_STAFF, "Zhou", language_code="zh-hans")
+
+    stations = await _open_menu(staff, zh("QR codes"))
+    await staff.press("东街联络站", stations)
+    station_menu = await staff.expect()
+    await staff.press(zh("Notice: deputies and reception hours"), station_menu)
+    notice = await staff.expect(zh("Printable A4 notice, without a QR code: the station has no active code "
+                                   "(issue one with “New station code”)."))
+    text = "".join(PdfReader(io.BytesIO(notice.document_bytes)).pages[0].extract_text().split())
+    for expected in ("青溪镇人民代表大会", "东街联络站", "王芳每周三9:00-11:30", "李明", "钱多"):
+        assert expected in text
+    assert "赵强" not in text and "t.me" not in text
+
+    await staff.press(zh("Posters for the whole station"), station_menu)  # issues the station's code
+    files = [await staff.next_message() for _ in range(5)]
+    station_link = next(m.text for m in files if m.document_name == f"station-{world.station}.png")
+    poster = "".join(PdfReader(io.BytesIO(files[4].document_bytes)).pages[1].extract_text().split())
+    assert "青溪镇人民代表大会" in poster and "Telegram" in poster
+    await staff.press(zh("Notice: deputies and reception hours"), station_menu)
+    notice = await staff.expect(zh("Printable A4 notice with the station's code."))
+    page = PdfReader(io.BytesIO(notice.document_bytes)).pages[0]
+    assert station_link in "".join(page.extract_text().split())
 
 
 async def test_staff_reassign_an_inquiry_by_its_number(tg, db, start_bot):
