@@ -56,6 +56,7 @@ class Sandbox:
                 self.tg.user(persona.id, persona.name, language_code=persona.language)
             database = Path(self._workdir.name) / "sandbox.sqlite3"
             settings = load_settings(**{
+                "congress_name": self.town.data.get("congress", ""),  # the posters name it
                 **self._overrides, "bot_token": TOKEN, "bot_username": USERNAME,
                 "database_url": f"sqlite:///{database}", "redis_url": "", "telegram_api_base": self.tg.base_url,
                 "webhook_url": "", "webhook_secret": "", "admin_ids": [],

@@ -95,6 +95,7 @@ async def test_codes_scan_to_their_deep_links_and_posters_are_pdfs(sandbox):
         async with web.get("/api/codes") as answer:
             codes = await answer.json()
         assert Counter(c["kind"] for c in codes) == {"station": 2, "deputy": 6}
+        assert sandbox.app.ctx.settings.congress_name == sandbox.town.data["congress"]  # printed on every poster
         deputy = next(c for c in codes if c["name"] == "王芳")
         async with web.get(f"/api/qr/{deputy['payload']}.png") as image:
             assert image.content_type == "image/png"
