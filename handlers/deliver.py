@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
-from bot.albums import tally_album
+from bot.albums import chat_turn, tally_album
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, split_text
 from bot.keyboards import Id, Row, button, markup, pager_row
@@ -303,7 +303,8 @@ async def plan_document(message: Message, state: FSMContext) -> None:
 
 
 @router.message(StateFilter(PlanForm.files, ReportForm.photos, CompletionForm.files), F.photo)
-async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User) -> None:
+async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User,
+                    dispatcher: Dispatcher) -> None:
     data = await state.get_data()
     attachments = data.get("attachments", [])
     kept = sum(a["kind"] == "photo" for a in attachments) < delivery.PHOTOS_MAX
@@ -323,7 +324,7 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User) -
                                    reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
 
     if message.media_group_id:
-        tally_album((message.chat.id, message.media_group_id), kept, report)
+        tally_album((message.chat.id, message.media_group_id), kept, report, chat_turn(dispatcher, state))
     else:
         await report(int(kept), int(not kept))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
-from bot.albums import tally_album
+from bot.albums import chat_turn, tally_album
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, button, markup
@@ -166,7 +166,8 @@ async def described(message: Message, state: FSMContext, session: AsyncSession, 
 
 
 @router.message(StateFilter(SuggestForm.description, SuggestForm.photos), F.photo)
-async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> None:
+async def photo(message: Message, state: FSMContext, bot: Bot, user: User,
+                dispatcher: Dispatcher) -> None:
     best = message.photo[-1]
     caption_error = None
     data = await state.get_data()
@@ -194,7 +195,7 @@ async def photo(message: Message, state: FSMContext, bot: Bot, user: User) -> No
             await report_photos(bot, message.chat.id, state, kept_count, refused)
 
     if message.media_group_id:
-        tally_album((message.chat.id, message.media_group_id), kept, report)
+        tally_album((message.chat.id, message.media_group_id), kept, report, chat_turn(dispatcher, state))
     else:
         await report(int(kept), int(not kept))
 

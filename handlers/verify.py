@@ -8,7 +8,7 @@ Redis), so a deputy who loses the connection on site continues where they were, 
 """
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -18,7 +18,7 @@ from aiogram.types import (CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menu
-from bot.albums import tally_album
+from bot.albums import chat_turn, tally_album
 from bot.context import AppContext
 from bot.forms import NOT_COMMAND, TYPED, ask, split_text
 from bot.keyboards import Id, Row, button, markup, page_line, pager_row
@@ -368,7 +368,8 @@ async def _next(step: str, message: Message, state: FSMContext, session: AsyncSe
 
 
 @router.message(VisitForm.photos, F.photo)
-async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User) -> None:
+async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User,
+                    dispatcher: Dispatcher) -> None:
     data = await state.get_data()
     photos = data.get("photos", [])
     kept = len(photos) < verify.PHOTOS_MAX
@@ -388,7 +389,7 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User) -
                                    reply_markup=_form_buttons([button(_("Done"), VisitStepCb(step="done"))]))
 
     if message.media_group_id:
-        tally_album((message.chat.id, message.media_group_id), kept, report)
+        tally_album((message.chat.id, message.media_group_id), kept, report, chat_turn(dispatcher, state))
     else:
         await report(int(kept), int(not kept))
 

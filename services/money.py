@@ -42,8 +42,10 @@ def parse_yuan(text: str | None) -> int:
             amount *= _MULTIPLIERS[unit]
     else:
         amount = Decimal(_chinese_numeral(cleaned, text))
+    if amount < 0 or amount > MAX_YUAN:  # before rounding: a 29-digit amount is past Decimal's precision
+        raise NotAnAmount(text)
     yuan = int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if yuan < 0 or yuan > MAX_YUAN:
+    if yuan > MAX_YUAN:
         raise NotAnAmount(text)
     return yuan
 

@@ -10,11 +10,18 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.settings import Settings, load_settings
 from models.db import Database
 from tests.support import backends
 from tests.support.clock import FakeClock
+
+# The property tests draw the same cases on every run, so `make test` passes or fails the same way
+# each time; `--hypothesis-profile=explore` draws new ones to look for more.
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile("repeatable")
 
 TOKEN = "123456:TEST-TOKEN-abcdefghij"
 BOT_USERNAME = "minsheng_test_bot"

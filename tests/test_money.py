@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.money import MAX_YUAN, NotAnAmount, parse_yuan
@@ -49,6 +49,9 @@ def test_examples(typed, yuan):
 
 
 @given(st.text(max_size=30))
+@example("10000000000000000000000000000")  # 29 digits: past Decimal's precision, once a crash
+@example("9" * 30 + "亿")
+@example("-0.4")
 def test_anything_else_is_an_amount_or_refused_never_a_crash(text):
     try:
         value = parse_yuan(text)
