@@ -70,7 +70,8 @@ class BotApp:
             else:
                 await bot.delete_webhook(drop_pending_updates=False)
                 self._tasks.append(asyncio.create_task(
-                    dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
+                    dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10,
+                                     tasks_concurrency_limit=self.settings.updates_in_flight)
                 ))
                 self._cleanup.append(dp.stop_polling)
 
@@ -85,7 +86,8 @@ class BotApp:
         app = web.Application()
         app.add_routes(metrics.routes(self.ctx))
         ledger = UpdateLedger(self.ctx)
-        WebhookHandler(self.dp, self.bot, ledger, self.settings.webhook_secret).register(app, path=PATH)
+        WebhookHandler(self.dp, self.bot, ledger, self.settings.webhook_secret,
+                       self.settings.updates_in_flight).register(app, path=PATH)
         setup_application(app, self.dp, bot=self.bot)
         self._cleanup.append(ledger.close)
         runner = web.AppRunner(app)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # The congress or township, e.g. the people's congress of a town: atop every printed poster.
     congress_name: str = Field(default="", max_length=120)
 
+    # Updates handled at once by one process; the rest wait their turn in order. Bounded so a
+    # burst (every deputy voting at once) queues for the database instead of timing out on it.
+    updates_in_flight: int = Field(default=10, ge=1, le=1000)
+
     webhook_url: str = ""
     webhook_secret: str = ""
     webhook_host: str = "127.0.0.1"

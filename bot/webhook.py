@@ -65,9 +65,11 @@ async def forget_old_updates(ctx: AppContext, now: datetime) -> int:
 
 
 class WebhookHandler(SimpleRequestHandler):
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, ledger: UpdateLedger, secret_token: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, ledger: UpdateLedger, secret_token: str,
+                 in_flight: int) -> None:
         super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret_token)
         self.ledger = ledger
+        self._turns = asyncio.Semaphore(in_flight)  # as polling's tasks_concurrency_limit
 
     async def handle(self, request: web.Request) -> web.Response:
         if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.bot):
@@ -83,7 +85,11 @@ class WebhookHandler(SimpleRequestHandler):
         if not await self.ledger.take(self.bot.id, update.update_id):
             log.info("webhook: update %s was already taken; dropped", update.update_id)
             return web.json_response({})
-        task = asyncio.create_task(self.dispatcher.feed_update(self.bot, update, **self.data))
+        task = asyncio.create_task(self._feed(update))
         self._background_feed_update_tasks.add(task)
         task.add_done_callback(self._background_feed_update_tasks.discard)
         return web.json_response({})
+
+    async def _feed(self, update: Update) -> None:
+        async with self._turns:
+            await self.dispatcher.feed_update(self.bot, update, **self.data)
