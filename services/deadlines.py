@@ -48,16 +48,35 @@ _STAGE_COLUMNS = {
 # due_at, skipped_stages); a change to a deadline is an UPDATE of its own (see set_owner).
 Handler = Callable[[AsyncSession, list[Row], Stage, datetime], Awaitable[None]]
 Describe = Callable[[AsyncSession, Deadline], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a duty sits for staff's dashboard: who owes it (a deputy, a department, a group), the
+    callback data of the card staff open it on ("" when there is none), and whether it needs attention
+    before the others (a site visit that found a problem)."""
+
+    owner: str
+    card: str = ""
+    flagged: bool = False
+
+
+Locate = Callable[[AsyncSession, Deadline], Awaitable[Place]]
 _handlers: dict[str, Handler] = {}
 _describers: dict[str, Describe] = {}
+_locators: dict[str, Locate] = {}
 _unwatched: set[str] = set()
 
 
-def register_kind(kind: str, handler: Handler, describe: Describe, *, watched: bool = True) -> None:
-    """`handler` fires a stage for a batch (writes notifications); `describe` is one line for staff lists.
-    A kind that is not `watched` is a timer, not a duty (a meeting's reminder): staff's lists leave it out."""
+def register_kind(kind: str, handler: Handler, describe: Describe, *, watched: bool = True,
+                  locate: Locate | None = None) -> None:
+    """`handler` fires a stage for a batch (writes notifications); `describe` is one line for staff lists;
+    `locate` names its owner and card for the dashboard. A kind that is not `watched` is a timer, not a
+    duty (a meeting's reminder): staff's lists leave it out."""
     _handlers[kind] = handler
     _describers[kind] = describe
+    if locate is not None:
+        _locators[kind] = locate
     if not watched:
         _unwatched.add(kind)
 
@@ -69,6 +88,11 @@ def unwatched_kinds() -> frozenset[str]:
 async def describe(session: AsyncSession, deadline: Deadline) -> str:
     describer = _describers.get(deadline.kind)
     return await describer(session, deadline) if describer else f"{deadline.kind} #{deadline.subject_id}"
+
+
+async def locate(session: AsyncSession, deadline: Deadline) -> Place:
+    locator = _locators.get(deadline.kind)
+    return await locator(session, deadline) if locator else Place("")
 
 
 async def open_deadline(

@@ -529,7 +529,17 @@ async def _describe(session: AsyncSession, deadline: Deadline) -> str:
              title=_h(project.title), department=await _department_name(session, project))
 
 
-deadlines.register_kind(ISSUE_DEADLINE, _on_stage, _describe)
+async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the department that answers; a report that found a problem comes first."""
+    visit = await session.get(SiteVisit, deadline.subject_id)
+    project = await session.get(Project, visit.project_id) if visit else None
+    if project is None:
+        return deadlines.Place("")
+    return deadlines.Place(await directory.department_name(session, project.department_id), visit_data(visit.id),
+                           flagged=visit.assessment == Assessment.problem)
+
+
+deadlines.register_kind(ISSUE_DEADLINE, _on_stage, _describe, locate=_locate)
 
 
 # --- the quarterly inspection campaign -------------------------------------------------------------------------
@@ -645,4 +655,15 @@ async def _describe_visit(session: AsyncSession, deadline: Deadline) -> str:
              title=_h(project.title), quarter=quarter_label(duty.quarter))
 
 
-deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit)
+async def _locate_visit(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the project's supervising group, named by its leader."""
+    duty = await session.get(InspectionDuty, deadline.subject_id)
+    if duty is None:
+        return deadlines.Place("")
+    leader = await session.scalar(select(Deputy.name).join(ProjectSupervisor, ProjectSupervisor.deputy_id == Deputy.id)
+                                  .where(ProjectSupervisor.project_id == duty.project_id, ProjectSupervisor.leader.is_(True)))
+    return deadlines.Place(_("Group of {leader}", leader=leader) if leader else _("Supervising group"),
+                           projects.open_data(duty.project_id))
+
+
+deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit, locate=_locate_visit)
