@@ -41,22 +41,17 @@ def _counts(count: dashboard.Count) -> str:
              soon=count.soon)
 
 
-async def _board(session: AsyncSession, actor: Actor, ctx: AppContext) -> dashboard.Board:
-    return await dashboard.board(session, actor, ctx.now(), ctx.settings.tz, ctx.settings.dashboard_soon_days)
-
-
 @router.callback_query(MenuCb.filter(F.key == "dashboard"))
 @router.callback_query(DashCb.filter(F.act == "home"))
 async def home(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: AppContext,
                state: FSMContext) -> None:
     await state.clear()
-    board = await _board(session, actor, ctx)
-    flagged = sum(item.flagged for item in board.overdue + board.soon)
+    board = await dashboard.board(session, actor, ctx.now(), ctx.settings.tz, ctx.settings.dashboard_soon_days)
     lines = [_("<b>Dashboard</b> · {day}", day=ctx.now().astimezone(ctx.settings.tz).date().isoformat()),
-             _("Overdue: {overdue} · due within {days} days: {soon}", overdue=len(board.overdue), days=board.soon_days,
-               soon=len(board.soon))]
-    if flagged:
-        lines.append("⚠️ " + _("Site-visit reports that found a problem, still to be answered: {n}", n=flagged))
+             _("Overdue: {overdue} · due within {days} days: {soon}", overdue=board.overdue, days=board.soon_days,
+               soon=board.soon)]
+    if board.flagged:
+        lines.append("⚠️ " + _("Site-visit reports that found a problem, still to be answered: {n}", n=board.flagged))
     for title, counts in ((_("By owner"), board.by_owner), (_("By station"), board.by_station)):
         if counts:
             lines += ["", f"<b>{title}</b>"] + ["• " + _counts(c) for c in counts[:dashboard.GROUPS_SHOWN]]
@@ -64,8 +59,8 @@ async def home(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: A
                 lines.append(_("…and {count} more.", count=len(counts) - dashboard.GROUPS_SHOWN))
     closed = await dashboard.closed_evaluation(session, actor)
     await replace(query, "\n".join(lines), markup(
-        [button(_("Overdue ({n})", n=len(board.overdue)), DashCb(act="overdue")),
-         button(_("Due soon ({n})", n=len(board.soon)), DashCb(act="soon"))],
+        [button(_("Overdue ({n})", n=board.overdue), DashCb(act="overdue")),
+         button(_("Due soon ({n})", n=board.soon), DashCb(act="soon"))],
         [button(_("Chart: progress"), DashCb(act="chart", what="progress")),
          button(_("Chart: satisfaction"), DashCb(act="chart", what="satisfaction"))],
         *([button(_("XLSX: {what}", what=_(EXPORT_LABELS[a])), DashCb(act="xlsx", what=a)),
@@ -77,12 +72,10 @@ async def home(query: CallbackQuery, session: AsyncSession, actor: Actor, ctx: A
 @router.callback_query(DashCb.filter(F.act.in_({"overdue", "soon"})))
 async def listing(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, actor: Actor,
                   ctx: AppContext) -> None:
-    board = await _board(session, actor, ctx)
-    late = callback_data.act == "overdue"
-    items = board.overdue if late else board.soon
-    shown = dashboard.page(items, callback_data.page)
-    title = (_("Overdue ({count})", count=len(items)) if late
-             else _("Due within {days} days ({count})", days=board.soon_days, count=len(items)))
+    late, days = callback_data.act == "overdue", ctx.settings.dashboard_soon_days
+    shown = await dashboard.listing(session, actor, ctx.now(), ctx.settings.tz, days, late, callback_data.page)
+    title = (_("Overdue ({count})", count=shown.total) if late
+             else _("Due within {days} days ({count})", days=days, count=shown.total))
     lines = [f"<b>{title}</b>"]
     opens: Row = []
     for number, item in enumerate(shown.items, start=shown.number * dashboard.PAGE_SIZE + 1):
@@ -91,9 +84,8 @@ async def listing(query: CallbackQuery, callback_data: DashCb, session: AsyncSes
                      + contact_stats.watched_line(item.watched, ctx.settings.tz) + owner)
         if item.place.card:
             opens.append(InlineKeyboardButton(text=_("Open {n}", n=number), callback_data=item.place.card))
-    if not items:
-        lines.append(_("Nothing is overdue.") if late else
-                     _("Nothing else is due within {days} days.", days=board.soon_days))
+    if not shown.items:
+        lines.append(_("Nothing is overdue.") if late else _("Nothing else is due within {days} days.", days=days))
     if line := page_line(shown):
         lines.append(line)
     await replace(query, "\n".join(lines), markup(

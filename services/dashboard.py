@@ -3,21 +3,22 @@ deputies, written proposals, implementation plans, quarterly reports, site visit
 departments' answers to issues raised, the evaluation's close — counted overdue and due soon,
 by owner and by station; and charts of the projects' progress and satisfaction.
 
-Built on the one deadline mechanism: the rows of `services.deadlines`, each kind's `describe`
-(its line) and `locate` (its owner, its card, a flag). A clerk tied to a station sees that
-station's duties only: `contact_stats.watch_lists` enforces the scope, here as in the digest.
+Built on the one deadline mechanism: the rows of `services.deadlines`, counted in SQL by station and
+by each kind's `Owner`, so the counts are exact and cheap however many duties are open; a page of a
+list shows each kind's `describe` (its line) and `locate` (its owner, its card, a flag). A clerk tied
+to a station sees that station's duties only: `contact_stats.watched` enforces the scope, here as in
+the digest.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Role, Station
+from models import Deadline, Role, Station
 from models.evaluations import Evaluation
 from models.projects import Project
 from services import contact_stats, deadlines, evaluation
@@ -27,7 +28,6 @@ from services.directory import Page
 from services.i18n import _
 from services.render.chart import bar_chart_png
 
-LIMIT = 2000  # open duties read for one dashboard; a county has hundreds
 PAGE_SIZE = 8
 GROUPS_SHOWN = 10  # owners or stations listed on the summary, the busiest first
 CHART_SIZE = (1080, 1350)  # portrait, a phone screen's shape
@@ -59,49 +59,67 @@ class Count:
 
 @dataclass(frozen=True)
 class Board:
-    overdue: list[Item]  # flagged first, then by due time
-    soon: list[Item]
+    overdue: int
+    soon: int
+    flagged: int  # site-visit reports that found a problem, among them
     by_owner: list[Count]  # the most overdue first
     by_station: list[Count]
     soon_days: int
-
-
-def _flagged_first(items: list[Item]) -> list[Item]:
-    return sorted(items, key=lambda item: not item.flagged)  # stable: due time order within each part
 
 
 def _counted(counts: dict[object, Count]) -> list[Count]:
     return sorted(counts.values(), key=lambda c: (-c.overdue, -c.soon, c.label))
 
 
+def _ones(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
 async def board(session: AsyncSession, actor: Actor, now: datetime, tz: ZoneInfo, soon_days: int) -> Board:
-    """The staff member's open duties: past due, and those whose last day is within `soon_days`."""
+    """The staff member's open duties, past due and those whose last day is within `soon_days`, counted
+    in SQL: a handful of queries and exact counts however many thousands are open."""
     require(actor, Role.staff)
-    overdue, soon = await contact_stats.watch_lists(session, actor, now, tz, soon_days, limit=LIMIT)
-    station_ids = {w.deadline.station_id for w in overdue + soon} - {None}
-    names = dict((await session.execute(select(Station.id, Station.name).where(Station.id.in_(station_ids)))).all()) \
-        if station_ids else {}
+    where = await contact_stats.watched(session, actor, now, tz, soon_days)
+    late = _ones(Deadline.due_at <= now)
+    stations = (await session.execute(
+        select(Deadline.station_id, func.count(), func.sum(late), func.sum(_ones(deadlines.flagged())))
+        .where(*where).group_by(Deadline.station_id))).all()
+    ids = {station_id for station_id, *_counts in stations} - {None}
+    names = dict((await session.execute(select(Station.id, Station.name).where(Station.id.in_(ids))))
+                 .all()) if ids else {}
+    by_station = {station_id: Count(names.get(station_id, _("No station")), int(overdue), total - int(overdue))
+                  for station_id, total, overdue, _flagged in stations}
+    # Each kind names its owner in SQL: grouped by kind and name, then merged by the label staff read
+    # (a department owes proposals and plans alike).
+    rows = select(Deadline.kind, deadlines.owner_name().label("owner"), late.label("late")).where(*where).subquery()
     by_owner: dict[object, Count] = {}
-    by_station: dict[object, Count] = {}
-    lists: tuple[list[Item], list[Item]] = ([], [])
-    for late, watched in ((True, overdue), (False, soon)):
-        for w in watched:
-            place = await deadlines.locate(session, w.deadline)
-            lists[0 if late else 1].append(Item(w, place))
-            owner = place.owner or _("No owner")
-            station = names.get(w.deadline.station_id, _("No station"))
-            for counts, key, label in ((by_owner, owner, owner), (by_station, w.deadline.station_id, station)):
-                count = counts.setdefault(key, Count(label))
-                count.overdue += late
-                count.soon += not late
-    return Board(_flagged_first(lists[0]), _flagged_first(lists[1]), _counted(by_owner), _counted(by_station),
+    for kind, name, total, overdue in await session.execute(
+            select(rows.c.kind, rows.c.owner, func.count(), func.sum(rows.c.late)).group_by(rows.c.kind, rows.c.owner)):
+        label = deadlines.owner_label(kind, name) or _("No owner")
+        count = by_owner.setdefault(label, Count(label))
+        count.overdue += int(overdue)
+        count.soon += total - int(overdue)
+    return Board(sum(c.overdue for c in by_station.values()), sum(c.soon for c in by_station.values()),
+                 sum(int(flagged) for *_counts, flagged in stations), _counted(by_owner), _counted(by_station),
                  soon_days)
 
 
-def page(items: Sequence[Item], number: int, size: int = PAGE_SIZE) -> Page[Item]:
-    pages = max(1, -(-len(items) // size))
+async def listing(session: AsyncSession, actor: Actor, now: datetime, tz: ZoneInfo, soon_days: int, late: bool,
+                  number: int, size: int = PAGE_SIZE) -> Page[Item]:
+    """One page of the overdue duties (`late`) or of those due soon: site-visit reports that found a
+    problem first, then by due time. Only the page's duties are described and located."""
+    require(actor, Role.staff)
+    where = await contact_stats.watched(session, actor, now, tz, soon_days)
+    where.append(Deadline.due_at <= now if late else Deadline.due_at > now)
+    total = await session.scalar(select(func.count()).select_from(Deadline).where(*where))
+    pages = max(1, -(-total // size))
     number = min(max(number, 0), pages - 1)
-    return Page(list(items[number * size:(number + 1) * size]), number, pages, len(items))
+    shown = await session.scalars(select(Deadline).where(*where)
+                                  .order_by(_ones(deadlines.flagged()).desc(), Deadline.due_at, Deadline.id)
+                                  .offset(number * size).limit(size))
+    items = [Item(await contact_stats.watched_item(session, deadline, now, tz), await deadlines.locate(session, deadline))
+             for deadline in shown]
+    return Page(items, number, pages, total)
 
 
 # --- charts -------------------------------------------------------------------------------------------------

@@ -832,5 +832,9 @@ async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
     return deadlines.Place(await directory.department_name(session, project.department_id), open_data(project.id))
 
 
-deadlines.register_kind(PLAN_DEADLINE, _on_stage, _describe, locate=_locate)
-deadlines.register_kind(REPORT_DEADLINE, _on_stage, _describe, locate=_locate)
+deadlines.register_kind(PLAN_DEADLINE, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Department.name).join(Project, Project.department_id == Department.id)
+    .where(Project.id == Deadline.subject_id).scalar_subquery()))
+deadlines.register_kind(REPORT_DEADLINE, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Department.name).join(Project, Project.department_id == Department.id)
+    .join(Filing, Filing.project_id == Project.id).where(Filing.id == Deadline.subject_id).scalar_subquery()))

@@ -330,7 +330,8 @@ async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
     return deadlines.Place(_("Congress office"))
 
 
-deadlines.register_kind(CLOSE_DEADLINE, _on_close, _describe, locate=_locate)
+deadlines.register_kind(CLOSE_DEADLINE, _on_close, _describe, locate=_locate,
+                        owner=deadlines.Owner(label=lambda _name: _("Congress office")))
 
 
 async def _describe_ratings(session: AsyncSession, user_id: int) -> list[str]:

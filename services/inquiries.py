@@ -799,7 +799,9 @@ async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
     return deadlines.Place(deputy.name if deputy else "", button(OVERSIGHT_PREFIX, "open", inquiry.id))
 
 
-deadlines.register_kind(KIND, _on_stage, _describe, locate=_locate)
+deadlines.register_kind(KIND, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Deputy.name).join(Inquiry, Inquiry.deputy_id == Deputy.id)
+    .where(Inquiry.id == Deadline.subject_id).scalar_subquery()))
 
 
 # --- privacy -----------------------------------------------------------------------------------

@@ -552,8 +552,10 @@ async def locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
     return deadlines.Place(await directory.department_name(session, proposal.department_id), open_data(proposal.id))
 
 
-deadlines.register_kind(KIND, on_stage, describe, locate=locate)
-deadlines.register_kind(REANSWER_KIND, on_stage, describe, locate=locate)
+_OWNER = deadlines.Owner(select(Department.name).join(Proposal, Proposal.department_id == Department.id)
+                         .where(Proposal.id == Deadline.subject_id).scalar_subquery())
+deadlines.register_kind(KIND, on_stage, describe, locate=locate, owner=_OWNER)
+deadlines.register_kind(REANSWER_KIND, on_stage, describe, locate=locate, owner=_OWNER)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deadline, Deputy, Role
+from models import Deadline, Department, Deputy, Role
 from models.inspections import ISSUE_DEADLINE, VISIT_DEADLINE, Assessment, InspectionDuty, InspectionRound, SiteVisit
 from models.projects import Project, ProjectStatus, ProjectSupervisor
 from services import audit, deadlines, directory, outbox, projects
@@ -539,7 +539,12 @@ async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
                            flagged=visit.assessment == Assessment.problem)
 
 
-deadlines.register_kind(ISSUE_DEADLINE, _on_stage, _describe, locate=_locate)
+deadlines.register_kind(
+    ISSUE_DEADLINE, _on_stage, _describe, locate=_locate,
+    owner=deadlines.Owner(select(Department.name).join(Project, Project.department_id == Department.id)
+                          .join(SiteVisit, SiteVisit.project_id == Project.id)
+                          .where(SiteVisit.id == Deadline.subject_id).scalar_subquery()),
+    flag=exists().where(SiteVisit.id == Deadline.subject_id, SiteVisit.assessment == Assessment.problem))
 
 
 # --- the quarterly inspection campaign -------------------------------------------------------------------------
@@ -662,8 +667,15 @@ async def _locate_visit(session: AsyncSession, deadline: Deadline) -> deadlines.
         return deadlines.Place("")
     leader = await session.scalar(select(Deputy.name).join(ProjectSupervisor, ProjectSupervisor.deputy_id == Deputy.id)
                                   .where(ProjectSupervisor.project_id == duty.project_id, ProjectSupervisor.leader.is_(True)))
-    return deadlines.Place(_("Group of {leader}", leader=leader) if leader else _("Supervising group"),
-                           projects.open_data(duty.project_id))
+    return deadlines.Place(_group_label(leader), projects.open_data(duty.project_id))
 
 
-deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit, locate=_locate_visit)
+def _group_label(leader: str | None) -> str:
+    return _("Group of {leader}", leader=leader) if leader else _("Supervising group")
+
+
+deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit, locate=_locate_visit, owner=deadlines.Owner(
+    select(Deputy.name).join(ProjectSupervisor, ProjectSupervisor.deputy_id == Deputy.id)
+    .join(InspectionDuty, InspectionDuty.project_id == ProjectSupervisor.project_id)
+    .where(InspectionDuty.id == Deadline.subject_id, ProjectSupervisor.leader.is_(True))
+    .limit(1).scalar_subquery(), _group_label))

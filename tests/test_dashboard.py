@@ -8,14 +8,18 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event, insert, select
 from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
+from models import Deadline, Deputy
+from models.contact import INQUIRY_DEADLINE, Inquiry
 from models.inspections import ISSUE_DEADLINE
 from models.projects import PLAN_DEADLINE
 from services import (candidates, dashboard, delivery, directory, evaluation, evaluation_report, project_export,
                       projects, suggestions, verify)
+from services.directory import Page
 from services.errors import DomainError, PermissionDenied
 from services.i18n import use_locale
 from tests.test_verify import (CLERK as ROADS, EAST_CLERK, LEADER, MEMBER, NOW, OFFICE, OUTSIDER, PHOTOS,
@@ -51,41 +55,125 @@ async def _board(db, uid: int, at: datetime) -> dashboard.Board:  # noqa: ANN001
         return await dashboard.board(s, await _actor(s, uid), at, SH, soon_days=3)
 
 
+async def _listing(db, uid: int, at: datetime, late: bool, number: int = 0) -> Page[dashboard.Item]:  # noqa: ANN001
+    async with db.session() as s:
+        return await dashboard.listing(s, await _actor(s, uid), at, SH, 3, late, number)
+
+
 async def test_open_duties_are_counted_by_owner_and_station_as_the_clock_moves(db):
     world = await _world(db)
     # Sat 1 August: both plans are due later (6 August, 20 August); the issue's answer (filed Mon 3 August,
     # seven days) ends on 10 August.
     visit_id = await _problem_found(db, world, datetime(2026, 8, 3, 10, tzinfo=SH))
     early = await _board(db, OFFICE, datetime(2026, 8, 1, 12, tzinfo=SH))
-    assert (early.overdue, early.soon) == ([], [])
+    assert (early.overdue, early.soon, early.flagged) == (0, 0, 0)
 
     # Tue 4 August: the lights' plan ends on Thu 6 August, within three days; nothing is late.
-    board = await _board(db, OFFICE, datetime(2026, 8, 4, 12, tzinfo=SH))
-    assert [(i.watched.deadline.kind, i.watched.days_left) for i in board.soon] == [(PLAN_DEADLINE, 2)]
-    assert board.overdue == []
+    at = datetime(2026, 8, 4, 12, tzinfo=SH)
+    board = await _board(db, OFFICE, at)
+    soon = await _listing(db, OFFICE, at, late=False)
+    assert [(i.watched.deadline.kind, i.watched.days_left) for i in soon.items] == [(PLAN_DEADLINE, 2)]
+    assert (board.overdue, board.soon, (await _listing(db, OFFICE, at, late=True)).items) == (0, 1, [])
 
     # Fri 21 August: all three are late. The problem found on site comes first though its clock ended
     # after the lights' plan; then by due time.
-    board = await _board(db, OFFICE, datetime(2026, 8, 21, 12, tzinfo=SH))
-    assert [(i.watched.deadline.kind, i.flagged) for i in board.overdue] == [
+    at = datetime(2026, 8, 21, 12, tzinfo=SH)
+    board = await _board(db, OFFICE, at)
+    overdue = await _listing(db, OFFICE, at, late=True)
+    assert (board.overdue, board.soon, board.flagged) == (3, 0, 1)
+    assert [(i.watched.deadline.kind, i.flagged) for i in overdue.items] == [
         (ISSUE_DEADLINE, True), (PLAN_DEADLINE, False), (PLAN_DEADLINE, False)]
-    assert board.overdue[0].place.card == verify.visit_data(visit_id)
-    assert board.overdue[1].place.card == projects.open_data(world["lights"])
+    assert overdue.items[0].place.card == verify.visit_data(visit_id)
+    assert overdue.items[1].place.card == projects.open_data(world["lights"])
     assert [(c.label, c.overdue, c.soon) for c in board.by_owner] == [
         ("Transport Bureau", 2, 0), ("Water Bureau", 1, 0)]
     assert [(c.label, c.overdue, c.soon) for c in board.by_station] == [("West", 2, 0), ("East", 1, 0)]
 
     # A station's clerk sees their station only; a department or a deputy sees no dashboard.
-    west = await _board(db, WEST_CLERK, datetime(2026, 8, 21, 12, tzinfo=SH))
-    east = await _board(db, EAST_CLERK, datetime(2026, 8, 21, 12, tzinfo=SH))
-    assert [i.watched.deadline.station_id for i in west.overdue] == [world["west"]] * 2
-    assert [(c.label, c.overdue) for c in east.by_station] == [("East", 1)]
+    west = await _listing(db, WEST_CLERK, at, late=True)
+    east = await _board(db, EAST_CLERK, at)
+    assert [i.watched.deadline.station_id for i in west.items] == [world["west"]] * 2
+    assert [(c.label, c.overdue) for c in east.by_station] == [("East", 1)] and east.flagged == 0
     for uid in (ROADS, LEADER):
         with pytest.raises(PermissionDenied):
             await _board(db, uid, NOW)
+        with pytest.raises(PermissionDenied):
+            await _listing(db, uid, NOW, late=True)
 
-    # Pages of eight: two pages would hold nine; one holds three.
-    assert (dashboard.page(board.overdue, 5).number, dashboard.page(board.overdue, 0).pages) == (0, 1)
+    # Pages of eight: one holds three, and a page past the end shows the last.
+    assert ((await _listing(db, OFFICE, at, late=True, number=5)).number, overdue.pages) == (0, 1)
+
+
+async def _plant(db, world: dict[str, int], total: int) -> dict[tuple[str, bool], int]:  # noqa: ANN001
+    """`total` residents' letters to the world's deputies with their deadlines, in bulk inserts as
+    bench/sweep.py plants them: three in five in West, the rest in East; alternately a day overdue and
+    due tomorrow, every seventh due next month (outside the lists), every eleventh answered. Returns the
+    hand count by (station, overdue) and by (deputy, overdue)."""
+    async with db.session() as s:
+        deputies = (await s.execute(select(Deputy.id, Deputy.name).order_by(Deputy.id))).all()
+    letters, rows, counted = [], [], {}
+    for n in range(total):
+        station = "west" if n % 5 < 3 else "east"
+        deputy_id, deputy = deputies[n % len(deputies)]
+        due_at = NOW + (timedelta(days=30) if n % 7 == 0 else -timedelta(days=1) if n % 2 else timedelta(days=1))
+        closed = n % 11 == 0
+        letters.append(dict(id=10_000 + n, number=f"DB-2026-{10_000 + n:06d}", kind="opinion", status="open",
+                            resident_alias=1000 + n, deputy_id=deputy_id, received_by_deputy_id=deputy_id,
+                            station_id=world[station], text="", photos=[], referral_platform="", referral_note="",
+                            created_at=NOW - timedelta(days=8), updated_at=NOW))
+        rows.append(dict(kind=INQUIRY_DEADLINE, subject_id=10_000 + n, owner_id=None, station_id=world[station],
+                         started_at=NOW - timedelta(days=8), due_at=due_at, escalate_at=due_at, remind_at=None,
+                         due_day_at=None, calendar_note="", skipped_stages="", closed_at=NOW if closed else None))
+        if not closed and n % 7:
+            for key in ((station.title(), due_at <= NOW), (deputy, due_at <= NOW)):
+                counted[key] = counted.get(key, 0) + 1
+    async with db.session() as s:
+        await s.execute(insert(Inquiry), letters)
+        await s.execute(insert(Deadline), rows)
+    return counted
+
+
+async def test_thousands_of_open_duties_are_counted_exactly_in_a_bounded_number_of_queries(db):
+    world = await _world(db)
+    assert (await _board(db, OFFICE, NOW)).overdue == 0  # the projects' own plans are due in August
+    counted = await _plant(db, world, 3_000)
+    overdue = counted["West", True] + counted["East", True]
+    soon = counted["West", False] + counted["East", False]
+    assert overdue + soon > 2_000  # more than the dashboard once read
+
+    statements = []
+
+    def count(*_args) -> None:  # noqa: ANN002
+        statements.append(1)
+
+    async def counting(call):  # noqa: ANN001, ANN202  the SQL statements one dashboard screen runs
+        statements.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            return await call, len(statements)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+    async with db.session() as s:
+        office = await _actor(s, OFFICE)
+        with use_locale("en"):
+            board, summary = await counting(dashboard.board(s, office, NOW, SH, 3))
+            late, page = await counting(dashboard.listing(s, office, NOW, SH, 3, True, 3))
+            due, _page = await counting(dashboard.listing(s, office, NOW, SH, 3, False, 0))
+    assert summary < 10 and page < 50  # a few aggregates; a page's eight duties described and located
+    assert (board.overdue, board.soon, board.flagged) == (overdue, soon, 0)
+    assert [(c.label, c.overdue, c.soon) for c in board.by_station] == [
+        ("West", counted["West", True], counted["West", False]), ("East", counted["East", True], counted["East", False])]
+    owners = {label for label, _late in counted} - {"West", "East"}
+    assert sorted((c.label, c.overdue, c.soon) for c in board.by_owner) == sorted(
+        (owner, counted[owner, True], counted[owner, False]) for owner in owners)
+    assert (late.total, late.pages, len(late.items), due.total) == (overdue, -(-overdue // 8), 8, soon)
+    assert [i.watched.days_left for i in late.items] == [-1] * 8 and due.items[0].watched.days_left == 1
+    assert due.items[0].watched.text.startswith("Message DB-2026-") and due.items[0].place.owner in owners
+
+    # A station's clerk: West's duties, counted as exactly.
+    west = await _board(db, WEST_CLERK, NOW)
+    assert (west.overdue, west.soon) == (counted["West", True], counted["West", False])
 
 
 async def test_exports_hold_the_projects_filings_visits_and_ratings_of_the_actors_stations(db):
