@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     # A supervised project with no site-visit report by this many days before the quarter ends: the
     # group is reminded, then staff are alerted.
     site_visit_due_days_before_quarter_end: int = Field(default=15, ge=0, le=60)
+    # The staff dashboard counts an open deadline as due soon when its last day is this many days away or fewer.
+    dashboard_soon_days: int = Field(default=3, ge=0, le=60)
 
 
     @field_validator("admin_ids", mode="before")

@@ -20,6 +20,7 @@ from bot.keyboards import Id, button, markup
 from bot.menu import MenuCb, home_row
 from bot.screens import close_keyboard, replace
 from bot.text import clip, h
+from handlers.views.dashboard import report_row
 from models.evaluations import Answer
 from services import delivery, evaluation, verify
 from services.auth import Actor, require_whole_office
@@ -154,7 +155,7 @@ async def staff_screen(query: CallbackQuery, session: AsyncSession, actor: Actor
                       markup([button(_("Close it now and publish"), EvalCb(act="close", eid=found.id))], home_row()))
     else:
         await replace(query, clip(evaluation.render_results(found, await evaluation.results(session, found), 10)),
-                      markup(home_row()))
+                      markup(report_row(found.year), home_row()))
 
 
 @router.callback_query(EvalCb.filter(F.act == "new"))
@@ -193,7 +194,8 @@ async def close_now(query: CallbackQuery, callback_data: EvalCb, session: AsyncS
                     ctx: AppContext) -> None:
     found = await evaluation.close_now(session, actor, callback_data.eid, ctx.now())
     await replace(query, _("Closed. The results were published to the deputies and followers.") + "\n\n" + clip(
-        evaluation.render_results(found, await evaluation.results(session, found), 10), 3500), markup(home_row()))
+        evaluation.render_results(found, await evaluation.results(session, found), 10), 3500),
+        markup(report_row(found.year), home_row()))
 
 
 @router.message(StateFilter(EvalForm.close_day))

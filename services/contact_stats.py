@@ -22,7 +22,7 @@ from statistics import median
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deadline, Deputy, Role, RoleGrant, Station, User
@@ -217,22 +217,34 @@ async def station_scope(session: AsyncSession, actor: Actor | int) -> frozenset[
     return frozenset(station for _role, station in grants)
 
 
-async def watch_lists(session: AsyncSession, actor: Actor | int, now: datetime, tz: ZoneInfo,
-                      soon_days: int, limit: int = 200) -> tuple[list[Watched], list[Watched]]:
-    """(overdue, due soon): open deadlines past due, and those whose last day is within `soon_days`."""
+async def watched(session: AsyncSession, actor: Actor | int, now: datetime, tz: ZoneInfo,
+                  soon_days: int) -> list[ColumnElement[bool]]:
+    """The WHERE of the open duties a staff member watches: past due or whose last day is within
+    `soon_days`, in their stations. Overdue among them: `Deadline.due_at <= now`."""
     if isinstance(actor, Actor):
         require(actor, Role.staff)
     horizon = local_day_start(now.astimezone(tz).date() + timedelta(days=soon_days + 1), tz)
-    query = (select(Deadline).where(Deadline.closed_at.is_(None), Deadline.due_at <= horizon,
-                                    Deadline.kind.not_in(deadlines.unwatched_kinds()))
-             .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    where = [Deadline.closed_at.is_(None), Deadline.due_at <= horizon,
+             Deadline.kind.not_in(deadlines.unwatched_kinds())]
     scope = await station_scope(session, actor)
     if scope is not None:
-        query = query.where(Deadline.station_id.in_(scope))
+        where.append(Deadline.station_id.in_(scope))
+    return where
+
+
+async def watched_item(session: AsyncSession, deadline: Deadline, now: datetime, tz: ZoneInfo) -> Watched:
+    return Watched(deadline, await deadlines.describe(session, deadline), days_left(now, deadline.due_at, tz))
+
+
+async def watch_lists(session: AsyncSession, actor: Actor | int, now: datetime, tz: ZoneInfo,
+                      soon_days: int, limit: int = 200) -> tuple[list[Watched], list[Watched]]:
+    """(overdue, due soon): open deadlines past due, and those whose last day is within `soon_days`."""
+    query = (select(Deadline).where(*await watched(session, actor, now, tz, soon_days))
+             .order_by(Deadline.due_at, Deadline.id).limit(limit))
     overdue: list[Watched] = []
     soon: list[Watched] = []
     for deadline in await session.scalars(query):
-        item = Watched(deadline, await deadlines.describe(session, deadline), days_left(now, deadline.due_at, tz))
+        item = await watched_item(session, deadline, now, tz)
         (overdue if deadline.due_at <= now else soon).append(item)
     return overdue, soon
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, case, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, case, exists, false, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Deadline
@@ -48,18 +48,75 @@ _STAGE_COLUMNS = {
 # due_at, skipped_stages); a change to a deadline is an UPDATE of its own (see set_owner).
 Handler = Callable[[AsyncSession, list[Row], Stage, datetime], Awaitable[None]]
 Describe = Callable[[AsyncSession, Deadline], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a duty sits for staff's dashboard: who owes it (a deputy, a department, a group), the
+    callback data of the card staff open it on ("" when there is none), and whether it needs attention
+    before the others (a site visit that found a problem)."""
+
+    owner: str
+    card: str = ""
+    flagged: bool = False
+
+
+Locate = Callable[[AsyncSession, Deadline], Awaitable[Place]]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A kind's owner in SQL, so the dashboard counts tens of thousands of duties by owner in one query:
+    `name` is a scalar subquery correlated to Deadline (the owner's name, NULL when none) and `label`
+    turns it into what staff read (the same text as the kind's `locate`)."""
+
+    name: ColumnElement | None = None
+    label: Callable[[str | None], str] = lambda name: name or ""
+
+
 _handlers: dict[str, Handler] = {}
 _describers: dict[str, Describe] = {}
+_locators: dict[str, Locate] = {}
+_owners: dict[str, Owner] = {}
+_flags: dict[str, ColumnElement[bool]] = {}
 _unwatched: set[str] = set()
 
 
-def register_kind(kind: str, handler: Handler, describe: Describe, *, watched: bool = True) -> None:
-    """`handler` fires a stage for a batch (writes notifications); `describe` is one line for staff lists.
-    A kind that is not `watched` is a timer, not a duty (a meeting's reminder): staff's lists leave it out."""
+def register_kind(kind: str, handler: Handler, describe: Describe, *, watched: bool = True,
+                  locate: Locate | None = None, owner: Owner | None = None,
+                  flag: ColumnElement[bool] | None = None) -> None:
+    """`handler` fires a stage for a batch (writes notifications); `describe` is one line for staff lists;
+    `locate` names its owner and card for the dashboard, `owner` the same owner in SQL for its counts, and
+    `flag` is the SQL condition (correlated to Deadline) of `locate`'s flag. A kind that is not `watched`
+    is a timer, not a duty (a meeting's reminder): staff's lists leave it out."""
     _handlers[kind] = handler
     _describers[kind] = describe
+    if locate is not None:
+        _locators[kind] = locate
+    if owner is not None:
+        _owners[kind] = owner
+    if flag is not None:
+        _flags[kind] = flag
     if not watched:
         _unwatched.add(kind)
+
+
+def owner_name() -> ColumnElement:
+    """A deadline's owner's name in SQL: each kind's `Owner.name`, NULL for a kind without one."""
+    named = {kind: owner.name for kind, owner in _owners.items() if owner.name is not None}
+    return case(named, value=Deadline.kind, else_=null()) if named else null()
+
+
+def owner_label(kind: str, name: str | None) -> str:
+    """What staff read for the owner `owner_name` found; "" when the kind names none."""
+    owner = _owners.get(kind)
+    return owner.label(name) if owner else ""
+
+
+def flagged() -> ColumnElement[bool]:
+    """True in SQL for a deadline its kind's `locate` flags (a site visit that found a problem)."""
+    return or_(*(and_(Deadline.kind == kind, condition) for kind, condition in _flags.items())) if _flags \
+        else false()
 
 
 def unwatched_kinds() -> frozenset[str]:
@@ -69,6 +126,11 @@ def unwatched_kinds() -> frozenset[str]:
 async def describe(session: AsyncSession, deadline: Deadline) -> str:
     describer = _describers.get(deadline.kind)
     return await describer(session, deadline) if describer else f"{deadline.kind} #{deadline.subject_id}"
+
+
+async def locate(session: AsyncSession, deadline: Deadline) -> Place:
+    locator = _locators.get(deadline.kind)
+    return await locator(session, deadline) if locator else Place("")
 
 
 async def open_deadline(

@@ -823,5 +823,18 @@ async def _describe(session: AsyncSession, deadline: Deadline) -> str:
              department=await _department_name(session, project))
 
 
-deadlines.register_kind(PLAN_DEADLINE, _on_stage, _describe)
-deadlines.register_kind(REPORT_DEADLINE, _on_stage, _describe)
+async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the project's implementing department; staff open the project's card."""
+    filing = await session.get(Filing, deadline.subject_id) if deadline.kind == REPORT_DEADLINE else None
+    project = await session.get(Project, filing.project_id if filing else deadline.subject_id)
+    if project is None:
+        return deadlines.Place("")
+    return deadlines.Place(await directory.department_name(session, project.department_id), open_data(project.id))
+
+
+deadlines.register_kind(PLAN_DEADLINE, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Department.name).join(Project, Project.department_id == Department.id)
+    .where(Project.id == Deadline.subject_id).scalar_subquery()))
+deadlines.register_kind(REPORT_DEADLINE, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Department.name).join(Project, Project.department_id == Department.id)
+    .join(Filing, Filing.project_id == Project.id).where(Filing.id == Deadline.subject_id).scalar_subquery()))

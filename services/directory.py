@@ -259,6 +259,12 @@ async def edit_deputy(session: AsyncSession, actor: Actor, deputy_id: int, **cha
     return deputy
 
 
+async def department_name(session: AsyncSession, department_id: int | None) -> str:
+    """The unit's name as typed (escape it for HTML), or "" when there is none."""
+    department = await session.get(Department, department_id) if department_id else None
+    return department.name if department else ""
+
+
 async def departments(session: AsyncSession) -> list[Department]:
     return list(await session.scalars(select(Department).order_by(Department.name)))
 

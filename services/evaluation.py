@@ -326,7 +326,12 @@ async def _describe(session: AsyncSession, deadline: Deadline) -> str:
         f"{deadline.kind} #{deadline.subject_id}"
 
 
-deadlines.register_kind(CLOSE_DEADLINE, _on_close, _describe)
+async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    return deadlines.Place(_("Congress office"))
+
+
+deadlines.register_kind(CLOSE_DEADLINE, _on_close, _describe, locate=_locate,
+                        owner=deadlines.Owner(label=lambda _name: _("Congress office")))
 
 
 async def _describe_ratings(session: AsyncSession, user_id: int) -> list[str]:

@@ -790,7 +790,18 @@ async def _describe(session: AsyncSession, deadline: Deadline) -> str:
     return line
 
 
-deadlines.register_kind(KIND, _on_stage, _describe)
+async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the deputy the message was written to; staff open it in oversight."""
+    inquiry = await session.get(Inquiry, deadline.subject_id)
+    if inquiry is None:
+        return deadlines.Place("")
+    deputy = await session.get(Deputy, inquiry.deputy_id)
+    return deadlines.Place(deputy.name if deputy else "", button(OVERSIGHT_PREFIX, "open", inquiry.id))
+
+
+deadlines.register_kind(KIND, _on_stage, _describe, locate=_locate, owner=deadlines.Owner(
+    select(Deputy.name).join(Inquiry, Inquiry.deputy_id == Deputy.id)
+    .where(Inquiry.id == Deadline.subject_id).scalar_subquery()))
 
 
 # --- privacy -----------------------------------------------------------------------------------

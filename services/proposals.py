@@ -544,8 +544,18 @@ async def describe(session: AsyncSession, deadline: Deadline) -> str:
              department=await _department_name(session, proposal) or "-")
 
 
-deadlines.register_kind(KIND, on_stage, describe)
-deadlines.register_kind(REANSWER_KIND, on_stage, describe)
+async def locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the department that answers it."""
+    proposal = await session.get(Proposal, deadline.subject_id)
+    if proposal is None:
+        return deadlines.Place("")
+    return deadlines.Place(await directory.department_name(session, proposal.department_id), open_data(proposal.id))
+
+
+_OWNER = deadlines.Owner(select(Department.name).join(Proposal, Proposal.department_id == Department.id)
+                         .where(Proposal.id == Deadline.subject_id).scalar_subquery())
+deadlines.register_kind(KIND, on_stage, describe, locate=locate, owner=_OWNER)
+deadlines.register_kind(REANSWER_KIND, on_stage, describe, locate=locate, owner=_OWNER)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -5,13 +5,8 @@ Author names appear only where the resident allowed it.
 """
 from __future__ import annotations
 
-import io
 from datetime import tzinfo
-from typing import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +15,7 @@ from models.suggestions import Candidate, SuggestionPhoto
 from services import audit, candidates, suggestions
 from services.auth import Actor, require
 from services.i18n import N_, _, use_locale
+from services.xlsx import Table, workbook
 
 SUGGESTION_COLUMNS = (
     (N_("Number"), 16), (N_("Received"), 17), (N_("Status"), 22), (N_("Category"), 20), (N_("Description"), 60),
@@ -32,27 +28,6 @@ POOL_COLUMNS = (
     (N_("Implementing unit"), 24), (N_("Status"), 22), (N_("Suggestions"), 12), (N_("Supporters"), 11),
     (N_("Residents who raised it"), 12), (N_("Suggestion numbers"), 40), (N_("Created"), 17),
 )
-
-
-def _workbook(title: str, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([_(header) for header, _width in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for number, (_header, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = width
-    for row in rows:
-        sheet.append(list(row))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # residents' text is never a formula
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def suggestions_xlsx(session: AsyncSession, actor: Actor | None, *, locale: str, tz: tzinfo,
@@ -82,7 +57,7 @@ async def suggestions_xlsx(session: AsyncSession, actor: Actor | None, *, locale
             )
             for s in rows
         ]
-        content = _workbook(_("Suggestions"), SUGGESTION_COLUMNS, data)
+        content = workbook(Table(_("Suggestions"), SUGGESTION_COLUMNS, data))
     audit.record(session, actor.id if actor else None, "suggestion.export", "suggestion", "", rows=len(rows))
     return content
 
@@ -106,6 +81,6 @@ async def pool_xlsx(session: AsyncSession, actor: Actor | None, *, locale: str, 
                 candidates.status_label(c.status), behind.suggestions, behind.supporters, behind.residents,
                 ", ".join(numbers[c.id]), c.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             ))
-        content = _workbook(_("Candidate pool"), POOL_COLUMNS, data)
+        content = workbook(Table(_("Candidate pool"), POOL_COLUMNS, data))
     audit.record(session, actor.id if actor else None, "candidate.export", "candidate", "", rows=len(pool))
     return content

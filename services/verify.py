@@ -19,12 +19,12 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Deadline, Deputy, Role
+from models import Deadline, Department, Deputy, Role
 from models.inspections import ISSUE_DEADLINE, VISIT_DEADLINE, Assessment, InspectionDuty, InspectionRound, SiteVisit
 from models.projects import Project, ProjectStatus, ProjectSupervisor
 from services import audit, deadlines, directory, outbox, projects
@@ -524,7 +524,22 @@ async def _describe(session: AsyncSession, deadline: Deadline) -> str:
              title=_h(project.title), department=await _department_name(session, project))
 
 
-deadlines.register_kind(ISSUE_DEADLINE, _on_stage, _describe)
+async def _locate(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the department that answers; a report that found a problem comes first."""
+    visit = await session.get(SiteVisit, deadline.subject_id)
+    project = await session.get(Project, visit.project_id) if visit else None
+    if project is None:
+        return deadlines.Place("")
+    return deadlines.Place(await directory.department_name(session, project.department_id), visit_data(visit.id),
+                           flagged=visit.assessment == Assessment.problem)
+
+
+deadlines.register_kind(
+    ISSUE_DEADLINE, _on_stage, _describe, locate=_locate,
+    owner=deadlines.Owner(select(Department.name).join(Project, Project.department_id == Department.id)
+                          .join(SiteVisit, SiteVisit.project_id == Project.id)
+                          .where(SiteVisit.id == Deadline.subject_id).scalar_subquery()),
+    flag=exists().where(SiteVisit.id == Deadline.subject_id, SiteVisit.assessment == Assessment.problem))
 
 
 # --- the quarterly inspection campaign -------------------------------------------------------------------------
@@ -640,4 +655,22 @@ async def _describe_visit(session: AsyncSession, deadline: Deadline) -> str:
              title=_h(project.title), quarter=quarter_label(duty.quarter))
 
 
-deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit)
+async def _locate_visit(session: AsyncSession, deadline: Deadline) -> deadlines.Place:
+    """Owned by the project's supervising group, named by its leader."""
+    duty = await session.get(InspectionDuty, deadline.subject_id)
+    if duty is None:
+        return deadlines.Place("")
+    leader = await session.scalar(select(Deputy.name).join(ProjectSupervisor, ProjectSupervisor.deputy_id == Deputy.id)
+                                  .where(ProjectSupervisor.project_id == duty.project_id, ProjectSupervisor.leader.is_(True)))
+    return deadlines.Place(_group_label(leader), projects.open_data(duty.project_id))
+
+
+def _group_label(leader: str | None) -> str:
+    return _("Group of {leader}", leader=leader) if leader else _("Supervising group")
+
+
+deadlines.register_kind(VISIT_DEADLINE, _on_visit_stage, _describe_visit, locate=_locate_visit, owner=deadlines.Owner(
+    select(Deputy.name).join(ProjectSupervisor, ProjectSupervisor.deputy_id == Deputy.id)
+    .join(InspectionDuty, InspectionDuty.project_id == ProjectSupervisor.project_id)
+    .where(InspectionDuty.id == Deadline.subject_id, ProjectSupervisor.leader.is_(True))
+    .limit(1).scalar_subquery(), _group_label))

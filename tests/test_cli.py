@@ -72,6 +72,10 @@ def test_offline_commands_do_not_import_aiogram(tmp_path):
         "import sys; from bot.cli import main; "
         "rc = main(['db', 'upgrade']); rc |= main(['admin', 'add', '42']); "
         "rc |= main(['export', 'suggestions', '--out', 'all.xlsx']); "
+        "rc |= main(['export', 'projects', '--out', 'projects.xlsx']); "
+        "rc |= main(['export', 'filings', '--out', 'filings.xlsx']); "
+        "rc |= main(['export', 'site-visits', '--out', 'site-visits.xlsx']); "
+        "rc |= main(['export', 'evaluations', '--out', 'evaluations.xlsx']); "
         "assert 'aiogram' not in sys.modules, 'aiogram imported'; sys.exit(rc)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "ADMIN_"))}
@@ -80,7 +84,8 @@ def test_offline_commands_do_not_import_aiogram(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "42 is now an administrator" in result.stdout
     assert (tmp_path / "data" / "minsheng.sqlite3").exists()
-    assert (tmp_path / "all.xlsx").stat().st_size > 0
+    for name in ("all", "projects", "filings", "site-visits", "evaluations"):
+        assert (tmp_path / f"{name}.xlsx").stat().st_size > 0
 
 
 def test_invite_from_the_cli_is_a_working_link(tmp_path):

@@ -39,10 +39,14 @@ def bar_chart_png(
     *,
     ylabel: str = "",
     size: tuple[int, int] = (1280, 720),
+    font_size: float = 10,
+    horizontal: bool = False,
 ) -> bytes:
     """PNG of `series` (legend label -> one value per category) as grouped bars.
 
-    `size` is the exact pixel size of the PNG.
+    `size` is the exact pixel size of the PNG. `font_size` (points at 100 dpi) scales every text:
+    a chart read on a phone needs about twice the default. `horizontal` bars leave room for long
+    category names (project titles), one per line, read top to bottom.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -63,30 +67,47 @@ def bar_chart_png(
     bar_width = group_width / max(len(series), 1)
     positions = range(len(categories))
     label_bars = len(series) * len(categories) <= MAX_LABELLED_BARS
+    draw = axes.barh if horizontal else axes.bar
     for index, (label, values) in enumerate(series.items()):
         offset = -group_width / 2 + bar_width * (index + 0.5)
-        bars = axes.bar([p + offset for p in positions], values, bar_width, label=label)
+        bars = draw([p + offset for p in positions], values, bar_width, label=label)
         if label_bars:
-            axes.bar_label(bars, fmt="{:g}", padding=2, fontproperties=font, fontsize=9)
+            axes.bar_label(bars, fmt="{:g}", padding=2, fontproperties=font, fontsize=font_size * 0.9)
 
-    # Long or many category names are slanted so they do not run into each other.
-    slanted = len(categories) > 8 or any(len(name) > 6 for name in categories)
-    axes.set_xticks(
-        list(positions),
-        list(categories),
-        fontproperties=font,
-        rotation=30 if slanted else 0,
-        ha="right" if slanted else "center",
-        rotation_mode="anchor",
-    )
-    axes.set_title(title, fontproperties=font, fontsize=16)
+    if horizontal:
+        axes.set_yticks(list(positions), list(categories), fontproperties=font, fontsize=font_size)
+        axes.invert_yaxis()  # the first category on top
+        axes.margins(x=0.1)  # room for the value beside the longest bar
+        value_axis = axes.xaxis
+    else:
+        # Long or many category names are slanted so they do not run into each other.
+        slanted = len(categories) > 8 or any(len(name) > 6 for name in categories)
+        axes.set_xticks(
+            list(positions),
+            list(categories),
+            fontproperties=font,
+            fontsize=font_size,
+            rotation=30 if slanted else 0,
+            ha="right" if slanted else "center",
+            rotation_mode="anchor",
+        )
+        value_axis = axes.yaxis
+    axes.tick_params(axis="x" if horizontal else "y", labelsize=font_size)
     if ylabel:
-        axes.set_ylabel(ylabel, fontproperties=font)
-    if series:
-        axes.legend(prop=font)
+        (axes.set_xlabel if horizontal else axes.set_ylabel)(ylabel, fontproperties=font, fontsize=font_size)
+    if horizontal:
+        # The title over the whole figure and the legend in a row above the bars, off the long bars.
+        figure.suptitle(title, fontproperties=font, fontsize=font_size * 1.4)
+        if series:
+            axes.legend(prop=_sized(font, font_size), loc="lower left", bbox_to_anchor=(0, 1.0),
+                        ncols=len(series), frameon=False)
+    else:
+        axes.set_title(title, fontproperties=font, fontsize=font_size * 1.6)
+        if series:
+            axes.legend(prop=_sized(font, font_size))
     if all(float(v).is_integer() for values in series.values() for v in values):
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks
-    axes.grid(axis="y", alpha=0.3)
+        value_axis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks
+    axes.grid(axis="x" if horizontal else "y", alpha=0.3)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -94,3 +115,9 @@ def bar_chart_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _sized(font: FontProperties, points: float) -> FontProperties:
+    sized = font.copy()
+    sized.set_size(points)
+    return sized

@@ -199,6 +199,8 @@ RULES: dict[str, Rule] = {
     "vp": lambda role, f: f["act"] == "reports" or (f["act"] != "open" and role != "deputy"),
     "vv": EVERYONE, "vw": FORM_STEP,
     "ve": EVERYONE,  # no evaluation 1 exists; opening one is the whole office's
+    "sd": STAFF_ONLY,  # the dashboard: an East clerk sees East's duties and exports only
+    "er": EVERYONE,  # no evaluation of year 1; the report is staff's
 }
 # Buttons that act only on the presser's own account; pressing them is tested where they live.
 SKIPPED = {("erase", "confirm"), ("dp", "follow")}
