@@ -98,11 +98,11 @@ def _answers(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def ask(query: CallbackQuery, state: FSMContext, form_state: State, prompt: str,
-              markup: InlineKeyboardMarkup | None = None, **data: object) -> None:
+              markup: InlineKeyboardMarkup | None = None, **data: object) -> Message:
     """A button opens a form: enter it (stored, so it survives a restart) and ask the first question."""
     await enter_form(state, form_state, **data)
     await query.answer()
-    await query.message.answer(prompt, reply_markup=markup)
+    return await query.message.answer(prompt, reply_markup=markup)
 
 
 async def live_prompt(bot: Bot, state: FSMContext, sent: Message) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.albums import chat_turn, tally_album
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask, split_text
+from bot.forms import NOT_COMMAND, TYPED, ask, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, Row, button, markup, pager_row
 from handlers.views.projects import RecordCb
 from bot.menu import MenuCb, home_row
@@ -284,8 +284,9 @@ async def plan_milestones(message: Message, state: FSMContext, ctx: AppContext) 
     milestones = delivery.parse_milestones(message.text, ctx.now().astimezone(ctx.settings.tz).date())
     await state.update_data(milestones=[[title, day.isoformat()] for title, day in milestones])
     await state.set_state(PlanForm.files)
-    await message.answer(_("You may attach the plan as a PDF (at most 20 MB) and photos. Send them now, "
-                           "or press Done."), reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
+    await live_prompt(message.bot, state, await message.answer(
+        _("You may attach the plan as a PDF (at most 20 MB) and photos. Send them now, or press Done."),
+        reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))])))
 
 
 @router.message(StateFilter(PlanForm.files, CompletionForm.files), F.document)
@@ -298,8 +299,9 @@ async def plan_document(message: Message, state: FSMContext) -> None:
         await message.answer(_("A filing holds at most {max} files.", max=delivery.DOCUMENTS_MAX))
         return
     await state.update_data(attachments=attachments)
-    await message.answer(_("Attached: {name}. Send more, or press Done.", name=h(item["name"])),
-                         reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
+    await live_prompt(message.bot, state, await message.answer(
+        _("Attached: {name}. Send more, or press Done.", name=h(item["name"])),
+        reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))])))
 
 
 @router.message(StateFilter(PlanForm.files, ReportForm.photos, CompletionForm.files), F.photo)
@@ -320,8 +322,8 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User,
                 lines.append(_("{refused} more photos were not added: at most {max} photos.",
                                refused=refused, max=delivery.PHOTOS_MAX))
             lines.append(_("Send more, or press Done."))
-            await bot.send_message(message.chat.id, "\n".join(lines),
-                                   reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
+            await live_prompt(bot, state, await bot.send_message(
+                message.chat.id, "\n".join(lines), reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))])))
 
     if message.media_group_id:
         tally_album((message.chat.id, message.media_group_id), kept, report, chat_turn(dispatcher, state))
@@ -332,6 +334,7 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User,
 @router.callback_query(PlanForm.files, StepCb.filter(F.step == "done"))
 async def plan_files_done(query: CallbackQuery, state: FSMContext) -> None:
     await close_keyboard(query)
+    await retire_prompt(query.bot, state)  # an older prompt was pressed: the newest goes too
     await state.set_state(PlanForm.confirm)
     data = await state.get_data()
     lines = [_("Please check the plan:"), "", h(data["text"][:2000]), "",
@@ -424,14 +427,15 @@ async def report_no_problems(query: CallbackQuery, state: FSMContext) -> None:
 
 async def _ask_photos(message: Message, state: FSMContext) -> None:
     await state.set_state(ReportForm.photos)
-    await message.answer(_("Send photos of the work (up to {max}, an album is fine), or press Done.",
-                           max=delivery.PHOTOS_MAX),
-                         reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
+    await live_prompt(message.bot, state, await message.answer(
+        _("Send photos of the work (up to {max}, an album is fine), or press Done.", max=delivery.PHOTOS_MAX),
+        reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))])))
 
 
 @router.callback_query(ReportForm.photos, StepCb.filter(F.step == "done"))
 async def report_photos_done(query: CallbackQuery, state: FSMContext) -> None:
     await close_keyboard(query)
+    await retire_prompt(query.bot, state)  # an older prompt was pressed: the newest goes too
     data = await state.get_data()
     if not data["milestones"]:
         await _confirm_report(query.message, state)
@@ -573,14 +577,16 @@ async def completion_text(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(text=delivery.clean_text(message.text))
     await state.set_state(CompletionForm.files)
-    await message.answer(_("You may attach the report as a PDF (at most 20 MB) and photos of the finished work. "
-                           "Send them now, or press Done."),
-                         reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))]))
+    await live_prompt(message.bot, state, await message.answer(
+        _("You may attach the report as a PDF (at most 20 MB) and photos of the finished work. "
+          "Send them now, or press Done."),
+        reply_markup=_form_buttons([button(_("Done"), StepCb(step="done"))])))
 
 
 @router.callback_query(CompletionForm.files, StepCb.filter(F.step == "done"))
 async def completion_files_done(query: CallbackQuery, state: FSMContext) -> None:
     await close_keyboard(query)
+    await retire_prompt(query.bot, state)  # an older prompt was pressed: the newest goes too
     await state.set_state(CompletionForm.confirm)
     data = await state.get_data()
     lines = [_("Please check the completion report. Once sent, the project is closed and the quarterly reports "

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menu
 from bot.albums import chat_turn, tally_album
 from bot.context import AppContext
-from bot.forms import NOT_COMMAND, TYPED, ask, split_text
+from bot.forms import NOT_COMMAND, TYPED, ask, live_prompt, retire_prompt, split_text
 from bot.keyboards import Id, Row, button, markup, page_line, pager_row
 from bot.menu import MenuCb, home_row
 from bot.screens import close_keyboard, replace
@@ -324,9 +324,10 @@ async def send_answer(message: Message, state: FSMContext, session: AsyncSession
 async def start_visit(query: CallbackQuery, callback_data: VisitProjectCb, session: AsyncSession, actor: Actor,
                       state: FSMContext) -> None:
     project = await verify.begin_visit(session, actor, callback_data.pid)
-    await ask(query, state, VisitForm.photos,
-              _("Site-visit report on {project}.", project=_label(project)) + "\n" + _photos_prompt(),
-              _form_buttons([button(_("Done"), VisitStepCb(step="done"))]), pid=project.id, photos=[])
+    await live_prompt(query.bot, state, await ask(
+        query, state, VisitForm.photos,
+        _("Site-visit report on {project}.", project=_label(project)) + "\n" + _photos_prompt(),
+        _form_buttons([button(_("Done"), VisitStepCb(step="done"))]), pid=project.id, photos=[]))
 
 
 def _photos_prompt() -> str:
@@ -339,7 +340,8 @@ async def _ask(step: str, message: Message, state: FSMContext) -> None:
     await state.set_state(getattr(VisitForm, step))
     if step == "photos":
         await state.update_data(photos=[])
-        await message.answer(_photos_prompt(), reply_markup=_form_buttons([button(_("Done"), VisitStepCb(step="done"))]))
+        await live_prompt(message.bot, state, await message.answer(
+            _photos_prompt(), reply_markup=_form_buttons([button(_("Done"), VisitStepCb(step="done"))])))
     elif step == "location":
         keyboard = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=_("📍 Send my location"), request_location=True)],
                                                  [KeyboardButton(text=_("Without location"))]],
@@ -385,8 +387,9 @@ async def got_photo(message: Message, state: FSMContext, bot: Bot, user: User,
                 lines.append(_("{refused} more photos were not added: at most {max} photos.",
                                refused=refused, max=verify.PHOTOS_MAX))
             lines.append(_("Send more, or press Done."))
-            await bot.send_message(message.chat.id, "\n".join(lines),
-                                   reply_markup=_form_buttons([button(_("Done"), VisitStepCb(step="done"))]))
+            await live_prompt(bot, state, await bot.send_message(
+                message.chat.id, "\n".join(lines),
+                reply_markup=_form_buttons([button(_("Done"), VisitStepCb(step="done"))])))
 
     if message.media_group_id:
         tally_album((message.chat.id, message.media_group_id), kept, report, chat_turn(dispatcher, state))
@@ -400,6 +403,7 @@ async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSes
         await query.answer(_("Please send at least one photo from the site first."), show_alert=True)
         return
     await close_keyboard(query)
+    await retire_prompt(query.bot, state)  # an older prompt was pressed: the newest goes too
     await _next("photos", query.message, state, session, ctx)
 
 

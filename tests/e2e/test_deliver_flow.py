@@ -230,6 +230,7 @@ async def test_plans_and_quarterly_reports_from_the_vote_to_the_third_quarter(tg
     assert "Photos saved: 10 of 10" in saved.text
     await clerk.press("Done", saved)
     await notice(clerk, "Did a milestone's date move?")
+    assert [m.message_id for m in clerk.inbox if "Done" in m.button_texts] == []  # no old prompt is left live
     await clerk.send("2 2026-10-31 rain delayed the cabling")
     preview = await notice(clerk, "Please check the report")
     assert "Moved: Lights working to 2026-10-31 (rain delayed the cabling)" in preview.text

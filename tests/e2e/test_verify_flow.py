@@ -114,6 +114,7 @@ async def test_a_supervising_deputy_files_a_site_visit_report_from_the_field(tg,
 
     # The location: the reply keyboard's button; typing is answered; far away is flagged.
     await leader.expect("Where are you?")
+    assert [m.message_id for m in leader.inbox if "Done" in m.button_texts] == []  # no old prompt is left live
     keyboard = leader.reply_keyboard_markup
     assert keyboard["keyboard"][0][0].get("request_location") and keyboard["keyboard"][1][0]["text"] == \
         "Without location"
