@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from datetime import datetime
@@ -74,6 +75,11 @@ class BotApp:
                                      tasks_concurrency_limit=self.settings.updates_in_flight)
                 ))
                 self._cleanup.append(dp.stop_polling)
+        # What start-up built (routers, catalogues, models, compiled queries) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it. Measured:
+        # such a collection stalled every chat for 200-260 ms.
+        gc.collect()
+        gc.freeze()
 
     async def _start_webhook(self) -> None:
         from aiogram.webhook.aiohttp_server import setup_application
