@@ -35,42 +35,44 @@ async def _menu(user: FakeUser) -> int:
     return 1
 
 
+def _seen(user: FakeUser) -> dict[int, int]:
+    """Each message of the chat so far and how often it was edited: what counts as old."""
+    return {m.message_id: len(m.edits) for m in user.inbox}
+
+
+async def _step(user: FakeUser, act, predicate) -> object:  # noqa: ANN001
+    """Do `act`, then wait for a message sent or edited since that shows what `predicate` wants:
+    an earlier round's message (the last confirmation, a help text) never passes for the answer."""
+    seen = _seen(user)
+    await act()
+    return await user.wait_for(lambda m: len(m.edits) > seen.get(m.message_id, -1) and predicate(m), timeout=60)
+
+
+def _says(text: str):  # noqa: ANN202
+    return lambda m: text in (m.text or "")
+
+
+def _offers(label: str):  # noqa: ANN202
+    return lambda m: label in m.button_texts
+
+
 async def _mix(user: FakeUser) -> int:
     """One round of what a resident does: the menu, a whole suggestion, help, their suggestions."""
-    user.drain()
-    await user.send("/menu")
-    menu = await user.next_message(timeout=60)
-    await user.press(zh("Suggest a project"), menu)
-    prompt = await user.wait_for(lambda m: m.buttons and zh("Which kind of project do you suggest?") in (m.text or ""),
-                                 timeout=60)
-    user.drain()
-    await user.press(zh("Roads and transport"), prompt)
-    await user.wait_for(lambda m: "2000" in (m.text or ""), timeout=60)  # the description's prompt names its limit
-    user.drain()
-    await user.send("The lane to the primary school has no street lights; children walk home in the dark.")
-    done = await user.wait_for(lambda m: zh("Done") in m.button_texts, timeout=60)
-    user.drain()
-    await user.press(zh("Done"), done)
-    await user.wait_for(lambda: zh("📍 Send my location") in str(user.reply_keyboard or ""), timeout=60)
-    user.drain()
-    await user.send("East Lane, Shuikou")
-    name = await user.wait_for(lambda m: zh("No, without my name") in m.button_texts, timeout=60)
-    user.drain()
-    await user.press(zh("No, without my name"), name)
-    preview = await user.wait_for(lambda m: zh("✅ Send") in m.button_texts, timeout=60)
-    user.drain()
-    await user.press(zh("✅ Send"), preview)
-    await user.wait_for(lambda m: "MS-" in (m.text or ""), timeout=60)
-    user.drain()
-    await user.send("/help")
-    # Waits name what they wait for: a notice sent after the suggestion may still arrive here.
-    await user.wait_for(lambda m: zh("Commands: /menu main menu, /language change language, /mydata your data, "
-                                     "/cancel leave a form.") in (m.text or ""), timeout=60)
-    newest = user.last_message.message_id if user.last_message else 0
-    await user.send("/menu")
-    menu = await user.wait_for(lambda m: m.message_id > newest and zh("My suggestions") in m.button_texts, timeout=60)
-    await user.press(zh("My suggestions"), menu)
-    await user.wait_for(lambda m: m is menu and "MS-" in (m.text or ""), timeout=60)
+    menu = await _step(user, lambda: user.send("/menu"), _offers(zh("Suggest a project")))
+    prompt = await _step(user, lambda: user.press(zh("Suggest a project"), menu),
+                         _says(zh("Which kind of project do you suggest?")))
+    await _step(user, lambda: user.press(zh("Roads and transport"), prompt), _says("2000"))  # the limit is named
+    done = await _step(user, lambda: user.send("The lane to the primary school has no street lights; children walk "
+                                               "home in the dark."), _offers(zh("Done")))
+    await _step(user, lambda: user.press(zh("Done"), done), _says(zh(
+        "Where exactly? Send the location (📎 → Location, or the button below), or type the village and street.")))
+    name = await _step(user, lambda: user.send("East Lane, Shuikou"), _offers(zh("No, without my name")))
+    preview = await _step(user, lambda: user.press(zh("No, without my name"), name), _offers(zh("✅ Send")))
+    await _step(user, lambda: user.press(zh("✅ Send"), preview), _says("MS-"))
+    await _step(user, lambda: user.send("/help"), _says(zh("Commands: /menu main menu, /language change language, "
+                                                           "/mydata your data, /cancel leave a form.")))
+    menu = await _step(user, lambda: user.send("/menu"), _offers(zh("My suggestions")))
+    await _step(user, lambda: user.press(zh("My suggestions"), menu), lambda m: m is menu and "MS-" in (m.text or ""))
     return 10  # updates the bot handled this round
 
 
