@@ -137,6 +137,11 @@ async def _bounded(step: Callable[[], object], name: str) -> None:
         pass
     except asyncio.TimeoutError:
         log.error("stopping: %s did not finish within %d s; going on", name, STOP_STEP_SECONDS)
+        for task in asyncio.all_tasks():  # which one holds the step up, where it waits: the next fix starts here
+            if task is not asyncio.current_task() and not task.done():
+                where = " < ".join(f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]}:"
+                                   f"{frame.f_lineno})" for frame in reversed(task.get_stack(limit=6)))
+                log.error("stopping: still running: %s at %s", task.get_name(), where)
 
 
 async def serve(app: BotApp) -> None:
