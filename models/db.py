@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+import sqlite3
+from typing import Any, AsyncIterator
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -13,7 +15,8 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         _ensure_sqlite_dir(url)
         # Every unit of work ends in a commit or a rollback (Database.session), so the pool's own
         # rollback when a connection is returned would only cost another trip to the driver's thread.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30, "async_creator_fn": _sqlite_connect},
+                                     pool_reset_on_return=None, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -29,6 +32,28 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     # fails on its first query instead (bot.middlewares retries that once on a fresh one), and
     # connections are renewed hourly anyway.
     return create_async_engine(url, pool_recycle=3600, **kwargs)
+
+
+class _SQLiteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, stopped once only.
+
+    When a task is cancelled in the middle of a statement, SQLAlchemy closes the connection in a
+    task of its own and, if cancelled again, stops its thread. A close still queued behind the
+    statement then asks the stopped thread to stop once more and waits for an answer that never
+    comes, and that wait holds up the event loop's shutdown for ever (aiosqlite 0.22.1).
+    """
+
+    def stop(self) -> Any:
+        if not self._running:  # already told to stop: the thread ends after what is queued
+            return None
+        return super().stop()
+
+
+def _sqlite_connect(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    """What aiosqlite.connect does, with the connection above; a daemon thread as SQLAlchemy makes it."""
+    connection = _SQLiteConnection(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True
+    return connection
 
 
 def _ensure_sqlite_dir(url: str) -> None:
