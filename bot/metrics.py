@@ -27,7 +27,7 @@ UPDATES = Counter("minsheng_updates", "Updates handled, by type and outcome (han
 HANDLER_SECONDS = Histogram("minsheng_handler_seconds", "Time from an update's arrival to its handler's end",
                             ["type"], registry=REGISTRY,
                             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-SENT = Counter("minsheng_outbox_sent", "Outbox messages by outcome (sent, retry, blocked, failed)", ["outcome"],
+SENT = Counter("minsheng_outbox_sent", "Outbox messages by outcome (sent, retry, blocked, failed, released)", ["outcome"],
                registry=REGISTRY)
 FLOOD_WAITS = Counter("minsheng_outbox_flood_waits", "429 answers from Telegram to the outbox", registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("minsheng_outbox_depth", "Outbox messages waiting, by status", ["status"], registry=REGISTRY)

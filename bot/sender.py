@@ -17,6 +17,11 @@ lease ends).
 The sender runs on real time, not the business clock (AppContext.clock): pacing and
 retries are about Telegram, not deadlines.
 
+`stop()` winds it down without repeats: nothing new is claimed or sent, what is on its way to
+Telegram finishes, its outcome is committed and the claimed messages not sent are handed back
+before `drain` returns. A drain cancelled instead (its stop ran out of time) takes its
+deliveries down with it; their claims lapse.
+
 A notification of kind "redact" edits a message already sent (its resident erased their
 data): text becomes the notice; a photo is deleted, or replaced when Telegram no longer
 lets the bot delete it.
@@ -55,6 +60,7 @@ CLAIM_AHEAD = 2 * IN_FLIGHT
 WINDOW = 1.0  # seconds: the span the global rate is counted over
 OUTAGE_AFTER = 3  # server errors in a row that mean Telegram, not one message, is in trouble
 OUTAGE_FIRST, OUTAGE_LONGEST = 1.0, 30.0  # seconds of pause while it lasts
+STOP_CHECK = 1.0  # seconds: the longest a wait goes without looking whether stop() was called
 WINDOW_MARGIN = 0.01  # seconds kept spare at the window's edge, for the network's jitter
 # What a deleted resident's photo becomes when Telegram no longer lets the bot delete it: a grey pixel.
 REMOVED_PHOTO = base64.b64decode(
@@ -64,7 +70,7 @@ REMOVED_PHOTO = base64.b64decode(
 @dataclass(frozen=True)
 class Outcome:
     item: outbox.Outgoing
-    status: str  # sent | retry | blocked | failed
+    status: str  # sent | retry | blocked | failed | released (never sent: the sender is stopping)
     message_id: int | None = None
     error: str = ""
     retry_after: float | None = None
@@ -89,6 +95,11 @@ class Sender:
         self._drain_lock = asyncio.Lock()
         self._outcomes: asyncio.Queue[tuple[Outcome, asyncio.Future[None]]] = asyncio.Queue()
         self._delivered = 0
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Claim and send nothing more: a drain running finishes what is on its way, records it, returns."""
+        self.stopping = True
 
     async def drain(self, max_seconds: float = 50.0) -> int:
         """Deliver everything due now (waiting out pacing), for at most `max_seconds`. Returns messages sent."""
@@ -98,19 +109,28 @@ class Sender:
             stop_at = time.monotonic() + max_seconds
             tasks: set[asyncio.Task[None]] = set()
             try:
-                while time.monotonic() < stop_at:
-                    next_ready = await self._start_ready(tasks)
-                    if tasks:
-                        _done, tasks = await asyncio.wait(tasks, timeout=next_ready or 0.05,
-                                                          return_when=asyncio.FIRST_COMPLETED)
-                    elif next_ready is None:
-                        break
-                    else:
-                        await asyncio.sleep(min(next_ready, max(0.0, stop_at - time.monotonic())))
-                if tasks:
-                    await asyncio.gather(*tasks)
-                await self._outcomes.join()
+                try:
+                    while not self.stopping and time.monotonic() < stop_at:
+                        next_ready = await self._start_ready(tasks)
+                        # Long waits (a pause Telegram asked for) are taken a second at a time, for stop().
+                        if tasks:
+                            _done, tasks = await asyncio.wait(tasks, timeout=min(next_ready or 0.05, STOP_CHECK),
+                                                              return_when=asyncio.FIRST_COMPLETED)
+                        elif next_ready is None:
+                            break
+                        else:
+                            await asyncio.sleep(min(next_ready, STOP_CHECK, max(0.0, stop_at - time.monotonic())))
+                finally:
+                    # What is on its way finishes and is recorded, also when the database failed
+                    # between two claims; not when this drain itself is cancelled.
+                    if not asyncio.current_task().cancelling():
+                        await asyncio.gather(*tasks)
+                        await self._outcomes.join()
             finally:
+                # Never leave a delivery behind: it would hold its slot and its chat for good.
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 recorder.cancel()
                 # gather, not a suppressed await: a cancellation of drain itself must go on up.
                 await asyncio.gather(recorder, return_exceptions=True)
@@ -155,11 +175,14 @@ class Sender:
             return 0.0
         return max(0.01, min(waits)) if waits else 0.05
 
-    async def _pace(self) -> None:
+    async def _pace(self) -> bool:
         """Wait for this message's turn: no more than `rate` sends in any window, spread evenly,
-        counted on actual send moments, and nothing while Telegram asked us to pause."""
+        counted on actual send moments, and nothing while Telegram asked us to pause. False when
+        the sender is stopping instead: the message is not sent."""
         async with self._pace_lock:
             while True:
+                if self.stopping:
+                    return False
                 now = time.monotonic()
                 wait = self._paused_until - now
                 if self._sent_at:
@@ -168,16 +191,18 @@ class Sender:
                         wait = max(wait, self._sent_at[0] + WINDOW + WINDOW_MARGIN - now)
                 if wait <= 0:
                     self._sent_at.append(now)
-                    return
-                await asyncio.sleep(wait)
+                    return True
+                await asyncio.sleep(min(wait, STOP_CHECK))
 
     async def _deliver(self, item: outbox.Outgoing) -> None:
         async with self._slots:
             try:
-                await self._pace()
-                # Counted from the moment it leaves: the next message to this chat waits a full gap.
-                self._next_for_chat[item.chat_id] = time.monotonic() + self.chat_gap
-                outcome = await self._attempt(item)
+                if await self._pace():
+                    # Counted from the moment it leaves: the next message to this chat waits a full gap.
+                    self._next_for_chat[item.chat_id] = time.monotonic() + self.chat_gap
+                    outcome = await self._attempt(item)
+                else:  # stopping: handed back unsent, for the next sender to take at once
+                    outcome = Outcome(item, "released")
                 # Keep the place, and the chat, until the outcome is committed: sends never run ahead of
                 # the record, and a message whose lease ran out meanwhile is not taken again by this sender.
                 recorded = asyncio.get_running_loop().create_future()
@@ -250,6 +275,8 @@ class Sender:
                     if not await outbox.mark_retry(session, item, now, outcome.error, outcome.retry_after):
                         log.error("notification %s to chat %s failed for good: %s", item.id, item.chat_id,
                                   outcome.error)
+                elif outcome.status == "released":
+                    await outbox.release(session, item.id)
                 elif outcome.status == "blocked":
                     await outbox.mark_final(session, item, NotificationStatus.blocked, outcome.error)
                     await people.mark_blocked(session, item.chat_id)

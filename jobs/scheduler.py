@@ -11,6 +11,7 @@ from jobs import load_all
 from jobs.registry import JOBS, Job, JobContext
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 10  # within the 15 s that bot.runners gives each step of a stop
 
 
 def _runner(job: Job, ctx: JobContext, running: set[asyncio.Task]):  # noqa: ANN202
@@ -51,24 +52,31 @@ class Jobs:
             self._bell_task = asyncio.create_task(self._answer_bell())
 
     async def _answer_bell(self) -> None:
-        bell = self.ctx.app.outbox_bell
-        while True:
+        bell, sender = self.ctx.app.outbox_bell, self.ctx.sender
+        while not sender.stopping:
             await bell.wait()
             bell.clear()
             try:
-                await self.ctx.sender.drain()
+                await sender.drain()
             except Exception:
                 log.exception("outbox delivery failed")
 
     async def stop(self) -> None:
-        """The scheduler first, so no new run starts whatever happens next; then the runs in flight
-        and the doorbell are cancelled and awaited (a run stuck on the database cannot outlive us)."""
+        """The scheduler first, so no new run starts whatever happens next. Then the runs in flight
+        and the sender get STOP_GRACE_SECONDS to finish: a unit of work cut in the middle is undone,
+        but a message sent and not yet recorded would go out again after the restart. What is still
+        running then is cancelled and awaited, also when this stop is itself cancelled."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        running = list(self._running)
-        for task in running:
-            task.cancel()
+        running = set(self._running)
         if self._bell_task is not None:
-            self._bell_task.cancel()
-            running.append(self._bell_task)
-        await asyncio.gather(*running, return_exceptions=True)
+            self.ctx.sender.stop()
+            self.ctx.app.ring_outbox()  # an idle doorbell wakes up, sees the stop and ends
+            running.add(self._bell_task)
+        try:
+            if running:
+                _done, running = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)

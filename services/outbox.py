@@ -222,6 +222,16 @@ async def mark_retry(session: AsyncSession, item: Outgoing, now: datetime, error
     return True
 
 
+async def release(session: AsyncSession, notification_id: int) -> None:
+    """Hand back a claimed message that was never sent (its sender is stopping): due again at once,
+    the claim not counted as an attempt."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == NotificationStatus.sending)
+        .values(status=NotificationStatus.pending, lease_until=None, attempts=Notification.attempts - 1)
+    )
+
+
 async def mark_final(session: AsyncSession, item: Outgoing, status: NotificationStatus, error: str) -> None:
     await session.execute(
         update(Notification).where(Notification.id == item.id)

@@ -260,3 +260,29 @@ async def test_a_stop_with_a_delivery_stuck_winding_down_still_stops_the_jobs(tg
     await app.stop()
     assert not app.jobs.scheduler.running
     await asyncio.sleep(2.5)  # the stuck delivery ends: nothing of the bot is left running
+
+
+async def test_a_stop_while_messages_are_on_their_way_records_them_and_the_restart_sends_the_rest_once(
+        tg, start_bot, db):
+    """A deploy restarts the bot in the middle of a broadcast: what was on its way to Telegram is
+    recorded before the process exits, and the restart sends the rest at once, each message once."""
+    from bot.sender import IN_FLIGHT
+
+    users = [tg.user(language_code="en") for _ in range(IN_FLIGHT + 4)]
+    app = await start_bot(outbox_lease_seconds=3600)  # a lapsed claim cannot stand in for a handed-back one
+    with tg.hold("sendMessage") as held:
+        await _queue(db, [u.id for u in users])
+        app.ctx.ring_outbox()
+        await held.wait_arrived(IN_FLIGHT, timeout=30)
+        stopping = asyncio.create_task(app.stop())
+        await eventually(lambda: app.sender.stopping)
+    await stopping
+    assert len(_texts(tg)) == IN_FLIGHT
+    statuses = [r.status for r in await _rows(db)]
+    assert statuses.count(NotificationStatus.sent) == IN_FLIGHT  # recorded before the stop returned
+    assert statuses.count(NotificationStatus.pending) == 4  # handed back, not left claimed
+    await start_bot(outbox_lease_seconds=3600)
+    await eventually(lambda: len(_texts(tg)) == len(users), timeout=30)
+    await eventually(lambda: _count_status(db, NotificationStatus.sent, len(users)))
+    assert sorted(_texts(tg)) == sorted(f"msg {n} for {u.id}" for n, u in enumerate(users))
+    assert all(r.attempts == 1 for r in await _rows(db))  # a handed-back claim is not an attempt
