@@ -25,10 +25,12 @@ from models import Deputy, Role, RoleGrant, User
 from models.votes import VoteBallot
 from services import candidates, people, suggestions, votes
 from services.auth import load_actor
+from services.errors import DomainError
 from services.i18n import translate
 
 CANDIDATES = 4
 STAFF = 90
+PATIENCE = 300  # seconds a deputy waits for each answer before giving up; the row counts who did
 
 
 def en(message: str) -> str:
@@ -72,23 +74,23 @@ async def _code(app, session_id: int) -> str:  # noqa: ANN001
 
 async def _check_in(deputy: FakeUser, session_id: int, code: str) -> None:
     await deputy.press_data(f"dv:checkin:{session_id}")
-    await deputy.wait_for(lambda m: "code shown in the hall" in (m.text or ""), timeout=120)
+    await deputy.wait_for(lambda m: "code shown in the hall" in (m.text or ""), timeout=PATIENCE)
     await deputy.send(code)
-    await deputy.wait_for(lambda m: "You are checked in" in (m.text or ""), timeout=120)
+    await deputy.wait_for(lambda m: "You are checked in" in (m.text or ""), timeout=PATIENCE)
 
 
 async def _vote(deputy: FakeUser, session_id: int, waits: list[float]) -> None:
     await deputy.press_data(f"bt:o:{session_id}:1::0:")
-    ballot = await deputy.wait_for(lambda m: "Secret ballot" in (m.text or ""), timeout=120)
+    ballot = await deputy.wait_for(lambda m: "Secret ballot" in (m.text or ""), timeout=PATIENCE)
     for position in range(1, CANDIDATES + 1):
         label = f"{position} {random.choice(('For', 'Against', 'Abstain'))}"
         await deputy.press(label, ballot)
-        await deputy.wait_for(lambda m, label=label: m is ballot and f"● {label}" in m.button_texts, timeout=120)
+        await deputy.wait_for(lambda m, label=label: m is ballot and f"● {label}" in m.button_texts, timeout=PATIENCE)
     await deputy.press(en("Review and submit"), ballot)
-    await deputy.wait_for(lambda m: m is ballot and "Check your ballot" in (m.text or ""), timeout=120)
+    await deputy.wait_for(lambda m: m is ballot and "Check your ballot" in (m.text or ""), timeout=PATIENCE)
     pressed = time.perf_counter()
     await deputy.press(en("Submit my ballot"), ballot)
-    await deputy.wait_for(lambda m: m is ballot and "received and counted" in (m.text or ""), timeout=120)
+    await deputy.wait_for(lambda m: m is ballot and "received and counted" in (m.text or ""), timeout=PATIENCE)
     waits.append(time.perf_counter() - pressed)
 
 
@@ -104,23 +106,32 @@ async def vote(backend: str, workdir: Path, deputies: int) -> list[Row]:
         for phone in phones:
             await phone.wait_for(lambda m: bool(m.buttons), timeout=300)
         started = time.perf_counter()
-        await asyncio.gather(*(_check_in(p, session_id, code) for p in phones))
+        # A deputy who could not check in (an error, no answer) is counted, not allowed to end the run.
+        outcomes = await asyncio.gather(*(_check_in(p, session_id, code) for p in phones), return_exceptions=True)
+        voters = [p for p, outcome in zip(phones, outcomes) if outcome is None]
+        failed = len(phones) - len(voters)
         checked_in = time.perf_counter() - started
         async with app.ctx.db.session() as s:
             staff = await load_actor(s, await s.get(User, STAFF))
-            await votes.open_voting(s, staff, session_id, app.ctx.now(), votes.Rules.from_settings(app.ctx.settings),
-                                    lambda sid, r: f"bt:o:{sid}:{r}::0:")
+            try:
+                await votes.open_voting(s, staff, session_id, app.ctx.now(),
+                                        votes.Rules.from_settings(app.ctx.settings), lambda sid, r: f"bt:o:{sid}:{r}::0:")
+            except DomainError:  # no quorum: the figures so far are the result
+                voters = []
         waits: list[float] = []
-        await asyncio.gather(*(_vote(p, session_id, waits) for p in phones))
+        unanswered = sum(outcome is not None for outcome in await asyncio.gather(
+            *(_vote(p, session_id, waits) for p in voters), return_exceptions=True))
         elapsed = time.perf_counter() - started
         async with app.ctx.db.session() as s:
             counted = await s.scalar(select(func.count()).select_from(VoteBallot))
-    p50, p99 = percentile(waits, 0.5) * 1000, percentile(waits, 0.99) * 1000
+    p50, p99 = (percentile(waits, 0.5) * 1000, percentile(waits, 0.99) * 1000) if waits else (0.0, 0.0)
+    lost = f", {failed:,} could not check in, {unanswered:,} got no receipt" if failed or unanswered else ""
     return [
         Row(f"vote of {deputies:,} deputies: check-in to the last receipt", backend,
-            f"{elapsed:.0f} s (check-in {checked_in:.0f} s), {counted:,} ballots", "≤ 120 s, each counted once",
+            f"{elapsed:.0f} s (check-in {checked_in:.0f} s), {counted:,} ballots{lost}", "≤ 120 s, each counted once",
             elapsed <= 120 and counted == deputies, {"seconds": elapsed, "checkin_seconds": checked_in,
-                                                     "ballots": counted}),
+                                                     "ballots": counted, "not_checked_in": failed,
+                                                     "no_receipt": unanswered}),
         Row("vote: submit pressed to receipt shown, p50 / p99", backend, f"{p50:.0f} / {p99:.0f} ms", "—", None,
             {"p50_ms": p50, "p99_ms": p99}),
     ]
